@@ -1,0 +1,242 @@
+//! The wire model of the PingOne MFA devices API, shared by the widget, the proxy and the simulator.
+//!
+//! It owns the JSON shapes only: the device, the request bodies, the content types that select an action, and the
+//! PingOne error body. It must stay free of std-only and wasm-only dependencies, so that it compiles for both, and
+//! it must never refuse a body because PingOne added a field: unknown fields are ignored everywhere but in the
+//! request bodies that the proxy validates (those deny them).
+
+use serde::{Deserialize, Serialize};
+
+/// Create a device, update a nickname.
+pub const CONTENT_TYPE_JSON: &str = "application/json";
+/// Activate a device with an OTP (and `oathResync` for OATH tokens).
+pub const CONTENT_TYPE_ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
+/// Resend the pairing OTP of an SMS, voice or email device.
+pub const CONTENT_TYPE_SEND_ACTIVATION_CODE: &str = "application/vnd.pingidentity.device.sendActivationCode+json";
+/// Set the order of a user's devices; the first active one is the default.
+pub const CONTENT_TYPE_REORDER: &str = "application/vnd.pingidentity.devices.reorder+json";
+
+/// The kinds of MFA device that PingOne knows; `Other` keeps a type that this model does not name yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeviceType {
+    Sms,
+    Voice,
+    Email,
+    Totp,
+    OathToken,
+    #[serde(untagged)]
+    Other(String),
+}
+
+/// Whether a device still needs its first OTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeviceStatus {
+    Active,
+    ActivationRequired,
+    #[serde(untagged)]
+    Other(String),
+}
+
+/// A reference to another resource by id, as in `"user": {"id": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdRef {
+    pub id: String,
+}
+
+/// The OTP-failure lock of a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lock {
+    /// `LOCKED` or `UNLOCKED`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+/// An MFA device as PingOne returns it. Type-specific fields are present only for their type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub device_type: DeviceType,
+    pub status: DeviceStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<IdRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<IdRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The TOTP shared secret in base32; returned on create only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The `otpauth://` URI that the QR code encodes; returned on create only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// `HOTP` or `TOTP`, for OATH tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<Lock>,
+}
+
+/// The body of `GET …/devices`: PingOne wraps the list in a HAL envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceList {
+    #[serde(rename = "_embedded")]
+    pub embedded: EmbeddedDevices,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddedDevices {
+    pub devices: Vec<Device>,
+}
+
+/// The body of a create request. The proxy refuses fields it does not know, so that nothing it did not check can
+/// reach PingOne.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateDevice {
+    #[serde(rename = "type")]
+    pub device_type: DeviceType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeviceStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<IdRef>,
+}
+
+impl CreateDevice {
+    /// A request for a new device of this type, with every optional field left out.
+    pub fn of_type(device_type: DeviceType) -> Self {
+        Self { device_type, status: None, nickname: None, policy: None }
+    }
+}
+
+/// The body of an activate request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivateDevice {
+    pub otp: String,
+    /// For OATH tokens whose counter or clock has drifted: see `EXTRA_OTP_REQUIRED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oath_resync: Option<bool>,
+}
+
+/// PingOne's error body, also used for the proxy's own errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A fresh id for log correlation.
+    pub id: String,
+    /// The top-level code, such as `INVALID_DATA`; key behaviour on it, never on `message`.
+    pub code: String,
+    /// English text for debugging; never shown to a person as it is.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetail>,
+}
+
+/// One entry of `details` in an error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub message: String,
+    /// PingOne's docs spell it `innererror`, its SDKs `innerError`: both are read.
+    #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
+    pub inner_error: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Top-level error codes that this project produces or acts on.
+pub mod codes {
+    pub const INVALID_DATA: &str = "INVALID_DATA";
+    pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
+    pub const ACCESS_FAILED: &str = "ACCESS_FAILED";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const REQUEST_LIMITED: &str = "REQUEST_LIMITED";
+    pub const UNEXPECTED_ERROR: &str = "UNEXPECTED_ERROR";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const UPSTREAM_UNAVAILABLE: &str = "UPSTREAM_UNAVAILABLE";
+    /// Detail codes.
+    pub const INVALID_OTP: &str = "INVALID_OTP";
+    pub const INVALID_VALUE: &str = "INVALID_VALUE";
+    pub const REQUIRED_VALUE: &str = "REQUIRED_VALUE";
+    pub const EXTRA_OTP_REQUIRED: &str = "EXTRA_OTP_REQUIRED";
+    pub const INVALID_TOKEN: &str = "INVALID_TOKEN";
+    pub const DEVICE_LOCKED: &str = "DEVICE_LOCKED";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_totp_create_response_and_ignores_unknown_fields() {
+        let body = r#"{
+            "_links": {"self": {"href": "https://api.pingone.com/v1/x"}},
+            "id": "1c41a471-3195-4edf-90fd-f9283028ab1a",
+            "environment": {"id": "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"},
+            "user": {"id": "73f13e7b-5c1d-484d-823b-f1e6f0c9a231"},
+            "type": "TOTP", "status": "ACTIVATION_REQUIRED",
+            "createdAt": "2026-04-22T22:00:35.252Z", "updatedAt": "2026-04-22T22:00:35.252Z",
+            "secret": "D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35",
+            "keyUri": "otpauth://totp/johnbudz@pingidentity.com?secret=D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35",
+            "usableStatus": {"status": "ENABLED"}
+        }"#;
+        let device: Device = serde_json::from_str(body).expect("documented body parses");
+        assert_eq!(device.device_type, DeviceType::Totp);
+        assert_eq!(device.status, DeviceStatus::ActivationRequired);
+        assert_eq!(device.secret.as_deref(), Some("D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35"));
+    }
+
+    #[test]
+    fn keeps_device_types_and_statuses_it_does_not_name() {
+        let device: Device =
+            serde_json::from_str(r#"{"id":"d","type":"FIDO2","status":"BLOCKED"}"#).expect("parses");
+        assert_eq!(device.device_type, DeviceType::Other("FIDO2".into()));
+        assert_eq!(device.status, DeviceStatus::Other("BLOCKED".into()));
+        let back = serde_json::to_value(&device).expect("serializes");
+        assert_eq!(back["type"], "FIDO2");
+    }
+
+    #[test]
+    fn parses_the_documented_resync_error_with_either_inner_error_spelling() {
+        let body = r#"{"id":"b8ee5b23","code":"INVALID_DATA","message":"m",
+            "details":[{"code":"EXTRA_OTP_REQUIRED","target":"otp","message":"An extra OTP is required",
+            "innererror":{"retryAfter":3}}]}"#;
+        let error: ErrorBody = serde_json::from_str(body).expect("parses");
+        assert_eq!(error.details[0].code, codes::EXTRA_OTP_REQUIRED);
+        assert_eq!(error.details[0].inner_error.as_ref().expect("inner")["retryAfter"], 3);
+    }
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields() {
+        let with_extra = r#"{"type":"TOTP","user":{"id":"someone-else"}}"#;
+        assert!(serde_json::from_str::<CreateDevice>(with_extra).is_err());
+        let activate: ActivateDevice = serde_json::from_str(r#"{"otp":"123456"}"#).expect("parses");
+        assert_eq!(serde_json::to_string(&activate).expect("json"), r#"{"otp":"123456"}"#);
+    }
+}

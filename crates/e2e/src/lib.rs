@@ -1,0 +1,1 @@
+//! Nothing to build: this crate is its tests, in `tests/`.

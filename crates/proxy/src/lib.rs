@@ -1,0 +1,167 @@
+//! The backend token proxy: it decides who the person is, holds the worker credentials, and forwards the contract's
+//! device operations for that person only. It can also serve the built widget as a static site.
+//!
+//! It must never hand the worker token or the client secret to a browser or a log line, never let a browser name
+//! the user, and never forward a request that is outside the contract.
+
+mod config;
+mod error;
+mod routes;
+mod upstream;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::{Config, Identity, Upstream};
+pub use error::AppError;
+use upstream::UpstreamClient;
+
+/// The site's Content-Security-Policy: no inline script or style, wasm compiled from same-origin files only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; \
+    form-action 'self'; object-src 'none'";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    upstream: UpstreamClient,
+    /// The demo identity's user; `None` in modes that derive the user per request.
+    demo_user_id: Option<String>,
+    policy_id: Option<String>,
+    allowed_types: Vec<devices_api::DeviceType>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The PingOne user id of the person making this request.
+    fn current_user(&self, _headers: &HeaderMap) -> Result<String, AppError> {
+        self.demo_user_id.clone().ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// Why the proxy could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The configuration has these problems, each naming its setting.
+    Config(Vec<String>),
+    /// The embedded simulator could not listen.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(problems) => write!(f, "invalid configuration:\n  {}", problems.join("\n  ")),
+            Self::Io(error) => write!(f, "cannot start the embedded simulator: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A configured proxy, ready to serve; with the embedded simulator already running.
+pub struct Proxy {
+    state: AppState,
+    config: Config,
+    simulator: Option<EmbeddedSimulator>,
+}
+
+struct EmbeddedSimulator {
+    url: String,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for EmbeddedSimulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Proxy {
+    /// Checks `config` and connects the upstream, starting the embedded simulator on loopback when it is the
+    /// upstream.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(StartError::Config(problems));
+        }
+        let (upstream, policy_id, demo_user_id, simulator) = match &config.upstream {
+            Upstream::EmbeddedSimulator => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Io)?;
+                let url = format!("http://{}", listener.local_addr().map_err(StartError::Io)?);
+                let simulator = pingone_simulator::Simulator::new(pingone_simulator::Fixture::demo());
+                let info = simulator.startup_info(&url);
+                let task = tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
+                let client = UpstreamClient::new(
+                    &info.api_url,
+                    &info.auth_url,
+                    &info.environment_id,
+                    &info.client_id,
+                    SecretString::from(info.client_secret),
+                );
+                (client, Some(info.policy_id), Some(info.demo_user_id), Some(EmbeddedSimulator { url, task }))
+            }
+            Upstream::PingOne { api_url, auth_url, environment_id, client_id, client_secret, policy_id } => {
+                let client = UpstreamClient::new(api_url, auth_url, environment_id, client_id, client_secret.clone());
+                (client, policy_id.clone(), None, None)
+            }
+        };
+        let shared = Shared { upstream, demo_user_id, policy_id, allowed_types: config.allowed_types.clone() };
+        Ok(Self { state: AppState(Arc::new(shared)), config, simulator })
+    }
+
+    /// The embedded simulator's base URL, for its `/sim/` control API; `None` with a real upstream.
+    pub fn simulator_url(&self) -> Option<&str> {
+        self.simulator.as_ref().map(|simulator| simulator.url.as_str())
+    }
+
+    /// The user that the demo identity acts as.
+    pub fn demo_user_id(&self) -> Option<&str> {
+        self.state.demo_user_id.as_deref()
+    }
+
+    /// The whole HTTP surface: `/api` and, when configured, the site.
+    pub fn app(&self) -> Router {
+        let api = routes::api()
+            .with_state(self.state.clone())
+            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        let mut app = Router::new().nest("/api", api);
+        if let Some(dir) = &self.config.site_dir {
+            app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
+        }
+        security_headers(app)
+    }
+
+    /// Serves on `listener` until `shutdown` completes; in-flight requests finish first.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(listener, self.app()).with_graceful_shutdown(shutdown).await
+    }
+}
+
+fn security_headers(app: Router) -> Router {
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    headers.into_iter().fold(app, |app, (name, value)| {
+        app.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)))
+    })
+}

@@ -1,0 +1,172 @@
+//! The one client of the PingOne devices API: it holds the worker token, refreshes it, and sends requests for one
+//! user's devices.
+//!
+//! The worker token can reach every user of the environment, so it never leaves this module: not in a response,
+//! not in a log line. Requests name a user id that the caller has already established; this module never takes one
+//! from the browser.
+
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+/// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct UpstreamClient {
+    http: reqwest::Client,
+    api_url: String,
+    token_url: String,
+    environment_id: String,
+    client_id: String,
+    client_secret: SecretString,
+    /// One refresh at a time: concurrent requests wait on this lock and then share the new token.
+    token: Mutex<Option<WorkerToken>>,
+}
+
+struct WorkerToken {
+    value: SecretString,
+    refresh_at: Instant,
+}
+
+/// What came back from PingOne.
+pub struct UpstreamResponse {
+    pub status: StatusCode,
+    /// The JSON body, if there was one that parses.
+    pub body: Option<serde_json::Value>,
+    pub retry_after: Option<HeaderValue>,
+}
+
+/// Why no answer came back.
+pub enum UpstreamFailure {
+    /// Connection refused or reset, or an unreadable answer.
+    Unavailable(String),
+    TimedOut,
+    /// The token endpoint refused the worker credentials.
+    TokenRefused(StatusCode),
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl UpstreamClient {
+    pub fn new(api_url: &str, auth_url: &str, environment_id: &str, client_id: &str, client_secret: SecretString) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .build()
+            .expect("a client with timeouts only always builds");
+        Self {
+            http,
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            token_url: format!("{}/{environment_id}/as/token", auth_url.trim_end_matches('/')),
+            environment_id: environment_id.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret,
+            token: Mutex::new(None),
+        }
+    }
+
+    /// Sends a request for `path` below `…/users/{user_id}/devices`, with a fresh worker token if the cached one
+    /// is refused.
+    pub async fn send(
+        &self,
+        method: Method,
+        user_id: &str,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        request_id: &str,
+    ) -> Result<UpstreamResponse, UpstreamFailure> {
+        let url = format!("{}/environments/{}/users/{user_id}/devices{path}", self.api_url, self.environment_id);
+        let token = self.worker_token().await?;
+        let response = self.send_once(&method, &url, &token, body.clone(), request_id).await?;
+        if response.status != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        self.forget_token(&token).await;
+        let token = self.worker_token().await?;
+        self.send_once(&method, &url, &token, body, request_id).await
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        token: &SecretString,
+        body: Option<(&'static str, Vec<u8>)>,
+        request_id: &str,
+    ) -> Result<UpstreamResponse, UpstreamFailure> {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose_secret())
+            .header("X-Ping-External-Transaction-ID", request_id);
+        if let Some((content_type, bytes)) = body {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
+        }
+        let response = request.send().await.map_err(failure)?;
+        let status = response.status();
+        let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).cloned();
+        let bytes = response.bytes().await.map_err(failure)?;
+        let body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
+        Ok(UpstreamResponse { status, body, retry_after })
+    }
+
+    /// The cached worker token, or a new one when it is missing or close to expiry.
+    async fn worker_token(&self) -> Result<SecretString, UpstreamFailure> {
+        let mut cached = self.token.lock().await;
+        if let Some(token) = cached.as_ref().filter(|token| token.refresh_at > Instant::now()) {
+            return Ok(token.value.clone());
+        }
+        let response = self
+            .http
+            .post(&self.token_url)
+            .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .map_err(failure)?;
+        if !response.status().is_success() {
+            return Err(UpstreamFailure::TokenRefused(response.status()));
+        }
+        let token: TokenResponse = response.json().await.map_err(failure)?;
+        let lifetime = Duration::from_secs(token.expires_in).saturating_sub(EXPIRY_MARGIN);
+        let value = SecretString::from(token.access_token);
+        *cached = Some(WorkerToken { value: value.clone(), refresh_at: Instant::now() + lifetime });
+        Ok(value)
+    }
+
+    /// Drops the cached token if it is still the one that was refused; a newer one stays.
+    async fn forget_token(&self, refused: &SecretString) {
+        let mut cached = self.token.lock().await;
+        if cached.as_ref().is_some_and(|token| token.value.expose_secret() == refused.expose_secret()) {
+            *cached = None;
+        }
+    }
+}
+
+impl std::fmt::Display for UpstreamFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unavailable(reason) => write!(f, "unavailable: {reason}"),
+            Self::TimedOut => write!(f, "timed out"),
+            Self::TokenRefused(status) => write!(f, "the token endpoint refused the worker credentials ({status})"),
+        }
+    }
+}
+
+fn failure(error: reqwest::Error) -> UpstreamFailure {
+    if error.is_timeout() {
+        UpstreamFailure::TimedOut
+    } else {
+        // reqwest's message names the URL, never the headers, so the token cannot be in it.
+        UpstreamFailure::Unavailable(error.without_url().to_string())
+    }
+}

@@ -1,0 +1,126 @@
+//! A local stand-in for PingOne: the client-credentials token endpoint and the MFA devices API of one environment,
+//! plus a control API under `/sim/` that tests and the demo use to seed users and move the clock.
+//!
+//! It is a real HTTP server, seeded from a [`Fixture`], whose state lives in memory for the life of the process. It
+//! follows PingOne wherever PingOne documents a behaviour; every choice made where the docs are silent is written
+//! down in this crate's README. It must never be pointed at by anything but tests and demos: it hands out tokens to
+//! anyone who knows the fixture's client secret and keeps no data.
+
+mod api;
+mod control;
+mod error;
+pub mod otp;
+mod world;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+use world::World;
+
+/// What a simulator starts with. The demo's is checked in as `fixtures/demo.json`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Fixture {
+    pub environment_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub policy_id: String,
+    pub demo_user_id: String,
+    pub users: Vec<FixtureUser>,
+    /// How long a worker token lives; PingOne's is one hour.
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixtureUser {
+    pub id: String,
+    pub username: String,
+}
+
+fn default_token_lifetime() -> i64 {
+    3600
+}
+
+impl Fixture {
+    /// The checked-in demo fixture: one environment, one worker client and one demo user.
+    pub fn demo() -> Self {
+        serde_json::from_str(include_str!("../fixtures/demo.json")).expect("the checked-in demo fixture is valid")
+    }
+
+    /// Reads a fixture file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a valid fixture: {e}", path.display()))
+    }
+}
+
+/// A handle on one simulated environment; clones share it.
+#[derive(Clone)]
+pub struct Simulator {
+    world: Arc<Mutex<World>>,
+    fixture: Arc<Fixture>,
+}
+
+impl Simulator {
+    pub fn new(fixture: Fixture) -> Self {
+        Self { world: Arc::new(Mutex::new(World::new(&fixture))), fixture: Arc::new(fixture) }
+    }
+
+    pub fn fixture(&self) -> &Fixture {
+        &self.fixture
+    }
+
+    /// What a script needs to drive a simulator that listens on `base` (`http://127.0.0.1:PORT`).
+    pub fn startup_info(&self, base: &str) -> StartupInfo {
+        StartupInfo {
+            api_url: format!("{base}/v1"),
+            auth_url: base.to_owned(),
+            environment_id: self.fixture.environment_id.clone(),
+            client_id: self.fixture.client_id.clone(),
+            client_secret: self.fixture.client_secret.clone(),
+            demo_user_id: self.fixture.demo_user_id.clone(),
+            policy_id: self.fixture.policy_id.clone(),
+        }
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        // A handler that panicked mid-update leaves nothing half-written that matters to a simulator.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The first line that the `pingone-simulator` binary prints: one JSON object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupInfo {
+    /// The devices API base, ending in `/v1`.
+    pub api_url: String,
+    /// The base of the token endpoint: `{authUrl}/{environmentId}/as/token`.
+    pub auth_url: String,
+    pub environment_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub demo_user_id: String,
+    pub policy_id: String,
+}
+
+/// The whole simulator: PingOne's routes and the `/sim/` control API.
+pub fn router(simulator: Simulator) -> Router {
+    api::routes().merge(control::routes()).with_state(simulator)
+}
+
+/// Serves `simulator` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    simulator: Simulator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(simulator)).with_graceful_shutdown(shutdown).await
+}

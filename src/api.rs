@@ -1,0 +1,100 @@
+//! The widget's one HTTP client: one small async function per contract endpoint, and one place that turns every
+//! non-2xx answer into a typed [`ApiError`].
+//!
+//! It speaks only the proxy contract, relative to the `api_base` the host page gave. It never sees a PingOne token
+//! and never names a user: the proxy decides who the person is.
+
+use devices_api::{
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CreateDevice, Device, DeviceList, DeviceType, ErrorBody,
+};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+/// Why a request did not give what the contract promises.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server refused, with PingOne's error body.
+    Server { status: u16, body: ErrorBody },
+    /// The server failed without a readable error body.
+    Status(u16),
+    /// No answer: the network or the server is down.
+    Network,
+    /// A success whose body is not what the contract says.
+    Unreadable,
+}
+
+impl ApiError {
+    /// The first detail's code, such as `INVALID_OTP`, if the server gave one.
+    pub fn detail_code(&self) -> Option<&str> {
+        match self {
+            Self::Server { body, .. } => body.details.first().map(|detail| detail.code.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A number from the first detail's `innerError`, such as `remainingAttempts`.
+    pub fn inner_number(&self, key: &str) -> Option<u64> {
+        match self {
+            Self::Server { body, .. } => body.details.first()?.inner_error.as_ref()?.get(key)?.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// A string from the first detail's `innerError`, such as `lockExpiresAt`.
+    pub fn inner_text(&self, key: &str) -> Option<String> {
+        match self {
+            Self::Server { body, .. } => Some(body.details.first()?.inner_error.as_ref()?.get(key)?.as_str()?.to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// `GET {base}/devices`: the person's devices.
+pub async fn list_devices(base: &str) -> Result<Vec<Device>, ApiError> {
+    let response = Request::get(&format!("{base}/devices")).send().await.map_err(|_| ApiError::Network)?;
+    let list: DeviceList = json(checked(response).await?).await?;
+    Ok(list.embedded.devices)
+}
+
+/// `POST {base}/devices`: a new device of `device_type`, waiting for activation.
+pub async fn create_device(base: &str, device_type: DeviceType) -> Result<Device, ApiError> {
+    let body = serde_json::to_string(&CreateDevice::of_type(device_type)).map_err(|_| ApiError::Unreadable)?;
+    let response = send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
+    json(response).await
+}
+
+/// `POST {base}/devices/{id}` with the activate content type.
+pub async fn activate_device(base: &str, device_id: &str, otp: &str) -> Result<Device, ApiError> {
+    let request = ActivateDevice { otp: otp.to_owned(), oath_resync: None };
+    let body = serde_json::to_string(&request).map_err(|_| ApiError::Unreadable)?;
+    let url = format!("{base}/devices/{device_id}");
+    let response = send(Request::post(&url).header("Content-Type", CONTENT_TYPE_ACTIVATE).body(body)).await?;
+    json(response).await
+}
+
+/// `DELETE {base}/devices/{id}`.
+pub async fn delete_device(base: &str, device_id: &str) -> Result<(), ApiError> {
+    let response = Request::delete(&format!("{base}/devices/{device_id}")).send().await.map_err(|_| ApiError::Network)?;
+    checked(response).await.map(drop)
+}
+
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    let response = request.map_err(|_| ApiError::Unreadable)?.send().await.map_err(|_| ApiError::Network)?;
+    checked(response).await
+}
+
+/// The one place where a resolved fetch becomes a success or an error: gloo-net resolves on 4xx and 5xx too.
+async fn checked(response: Response) -> Result<Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiError::Server { status, body }),
+        Err(_) => Err(ApiError::Status(status)),
+    }
+}
+
+async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    response.json().await.map_err(|_| ApiError::Unreadable)
+}

@@ -1,0 +1,5 @@
+//! Views: each renders the state it is given and reports what the person did through callbacks.
+
+pub mod device_list;
+pub mod qr_code;
+pub mod totp_enrollment;

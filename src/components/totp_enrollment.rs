@@ -1,0 +1,160 @@
+//! The authenticator-app enrollment screen: it renders a [`TotpFlow`] and reports the person's actions.
+
+use wasm_bindgen_futures::JsFuture;
+use yew::prelude::*;
+
+use crate::components::qr_code::QrCode;
+use crate::flows::totp::{CodeEntry, CodeProblem, TotpAction, TotpFlow, TotpStep};
+use crate::i18n::{self, Messages};
+
+#[derive(Properties, PartialEq)]
+pub struct TotpEnrollmentProps {
+    pub flow: TotpFlow,
+    pub on_action: Callback<TotpAction>,
+    pub messages: &'static Messages,
+    /// Makes the ids of this widget instance's fields unique on the page.
+    pub id_prefix: AttrValue,
+}
+
+#[component]
+pub fn TotpEnrollment(props: &TotpEnrollmentProps) -> Html {
+    let messages = props.messages;
+    let action = |action: TotpAction| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(action.clone()))
+    };
+    let body = match &props.flow.step {
+        TotpStep::Creating => html! { <p role="status">{ messages.totp_creating }</p> },
+        TotpStep::CreateFailed(error) => html! {
+            <>
+                <p role="alert" class="mfa-error">{ i18n::describe(error, messages) }</p>
+                <button type="button" onclick={action(TotpAction::Retry)}>{ messages.retry }</button>
+                <button type="button" onclick={action(TotpAction::Cancel)}>{ messages.cancel }</button>
+            </>
+        },
+        TotpStep::AwaitingCode(entry) => html! {
+            <CodeForm entry={entry.clone()} checking={false} on_action={props.on_action.clone()}
+                messages={messages} id_prefix={props.id_prefix.clone()} />
+        },
+        TotpStep::Verifying(entry) => html! {
+            <CodeForm entry={entry.clone()} checking={true} on_action={props.on_action.clone()}
+                messages={messages} id_prefix={props.id_prefix.clone()} />
+        },
+        TotpStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling }</p> },
+        TotpStep::Finished(_) => Html::default(),
+    };
+    html! {
+        <section class="mfa-enroll-totp" aria-labelledby={format!("{}-totp-heading", props.id_prefix)}>
+            <h2 id={format!("{}-totp-heading", props.id_prefix)}>{ messages.totp_heading }</h2>
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeFormProps {
+    entry: CodeEntry,
+    /// The code is being checked: the form is read-only meanwhile.
+    checking: bool,
+    on_action: Callback<TotpAction>,
+    messages: &'static Messages,
+    id_prefix: AttrValue,
+}
+
+#[component]
+fn CodeForm(props: &CodeFormProps) -> Html {
+    let messages = props.messages;
+    let copied = use_state(|| false);
+    let enrollment = &props.entry.enrollment;
+    let code_id = format!("{}-code", props.id_prefix);
+    let problem_id = format!("{}-code-problem", props.id_prefix);
+    let hint_id = format!("{}-code-hint", props.id_prefix);
+    let problem = props.entry.problem.as_ref().map(|problem| describe_problem(problem, messages));
+
+    let on_input = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            on_action.emit(TotpAction::CodeChanged(input.value()));
+        })
+    };
+    let on_submit = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            on_action.emit(TotpAction::Submit);
+        })
+    };
+    let on_cancel = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(TotpAction::Cancel))
+    };
+    let on_copy = {
+        let secret = enrollment.secret.clone();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(window) = web_sys::window() else { return };
+            let promise = window.navigator().clipboard().write_text(&secret);
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                copied.set(JsFuture::from(promise).await.is_ok());
+            });
+        })
+    };
+    let described_by = match &problem {
+        Some(_) => format!("{hint_id} {problem_id}"),
+        None => hint_id.clone(),
+    };
+
+    html! {
+        <form class="mfa-code-form" onsubmit={on_submit} novalidate=true>
+            <p>{ messages.totp_scan }</p>
+            <QrCode text={enrollment.key_uri.clone()} label={messages.qr_label} />
+            <p class="mfa-secret">
+                <span>{ messages.secret_label }{ ": " }</span>
+                <code class="mfa-secret-value" translate="no">{ group_by_four(&enrollment.secret) }</code>
+                <button type="button" onclick={on_copy}>{ messages.copy_secret }</button>
+                <span role="status" class="mfa-copied">{ if *copied { messages.copied } else { "" } }</span>
+            </p>
+            <label for={code_id.clone()}>{ messages.code_label }</label>
+            <input id={code_id} name="otp" type="text" inputmode="numeric" autocomplete="one-time-code"
+                value={props.entry.code.clone()} oninput={on_input} readonly={props.checking}
+                aria-invalid={if problem.is_some() { "true" } else { "false" }}
+                aria-describedby={described_by} />
+            <p id={hint_id} class="mfa-hint">{ messages.code_hint }</p>
+            <p id={problem_id} class="mfa-error" role="alert">{ problem.unwrap_or_default() }</p>
+            <div class="mfa-actions">
+                <button type="submit" disabled={props.checking}>
+                    { if props.checking { messages.verifying } else { messages.verify } }
+                </button>
+                <button type="button" onclick={on_cancel} disabled={props.checking}>{ messages.cancel }</button>
+            </div>
+        </form>
+    }
+}
+
+fn describe_problem(problem: &CodeProblem, messages: &Messages) -> String {
+    match problem {
+        CodeProblem::NotDigits => messages.code_not_digits.to_owned(),
+        CodeProblem::WrongLength => messages.code_wrong_length.to_owned(),
+        CodeProblem::Wrong { attempts_left: Some(left) } => format!("{} {}", messages.code_wrong, (messages.attempts_left)(*left)),
+        CodeProblem::Wrong { attempts_left: None } => messages.code_wrong.to_owned(),
+        CodeProblem::Locked { until: Some(until) } => format!("{} {}", messages.device_locked, (messages.locked_until)(until)),
+        CodeProblem::Locked { until: None } => messages.device_locked.to_owned(),
+        CodeProblem::Failed(error) => i18n::describe(error, messages).to_owned(),
+    }
+}
+
+/// `D7RKLTNV4OCO…` as `D7RK LTNV 4OCO …`, the way people read a secret out to an app.
+pub fn group_by_four(secret: &str) -> String {
+    secret.as_bytes().chunks(4).map(|chunk| String::from_utf8_lossy(chunk)).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_are_grouped_by_four() {
+        assert_eq!(super::group_by_four("D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35"), "D7RK LTNV 4OCO BO2S KNKF LRYC 4LO3 IF35");
+        assert_eq!(super::group_by_four("ABCDE"), "ABCD E");
+    }
+}

@@ -1,0 +1,316 @@
+//! Adding an authenticator app: create a TOTP device, show its QR code and secret, check the person's first code.
+//!
+//! The reducer is pure, so every path, errors included, is unit-tested natively. It never runs a request: it names
+//! the one its state waits for in [`TotpFlow::pending_request`].
+
+use std::rc::Rc;
+
+use devices_api::{Device, codes};
+use yew::Reducible;
+
+use crate::api::ApiError;
+
+/// The digits in an authenticator app's code: Google's key-URI default, which PingOne's URIs rely on.
+pub const CODE_DIGITS: usize = 6;
+
+/// What the flow shows and waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TotpStep {
+    /// Creating the device.
+    Creating,
+    /// The device could not be created; the person may try again.
+    CreateFailed(ApiError),
+    /// The QR code and secret are shown; the person types the first code.
+    AwaitingCode(CodeEntry),
+    /// The typed code is being checked.
+    Verifying(CodeEntry),
+    /// The half-made device is being removed, because the person cancelled.
+    Cancelling { device_id: String },
+    /// The flow is over; `Some` holds the device that is now active.
+    Finished(Option<Device>),
+}
+
+/// The enrollment in progress and what the person has typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeEntry {
+    pub enrollment: Enrollment,
+    pub code: String,
+    pub problem: Option<CodeProblem>,
+}
+
+/// What the server returned on create, which the person needs to set up the app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrollment {
+    pub device_id: String,
+    pub secret: String,
+    pub key_uri: String,
+}
+
+/// Why the typed code was not accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeProblem {
+    /// Something other than digits (and spaces) was typed.
+    NotDigits,
+    /// Not exactly [`CODE_DIGITS`] digits.
+    WrongLength,
+    /// The server says the code is wrong; how many tries are left, when it says.
+    Wrong { attempts_left: Option<u64> },
+    /// Too many wrong codes: the device is locked until the given time, when known.
+    Locked { until: Option<String> },
+    /// Any other failure of the check, such as the network.
+    Failed(ApiError),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TotpAction {
+    /// The create request answered.
+    Created(Result<Device, ApiError>),
+    /// Create again, after a failure.
+    Retry,
+    CodeChanged(String),
+    Submit,
+    /// The activate request answered.
+    Verified(Result<Device, ApiError>),
+    Cancel,
+    /// The delete request of a cancelled enrollment answered; its outcome changes nothing for the person.
+    Cancelled,
+}
+
+/// The request that a step waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TotpRequest {
+    Create,
+    Activate { device_id: String, otp: String },
+    Delete { device_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpFlow {
+    pub step: TotpStep,
+}
+
+impl Default for TotpFlow {
+    fn default() -> Self {
+        Self { step: TotpStep::Creating }
+    }
+}
+
+impl TotpFlow {
+    pub fn pending_request(&self) -> Option<TotpRequest> {
+        match &self.step {
+            TotpStep::Creating => Some(TotpRequest::Create),
+            TotpStep::Verifying(entry) => Some(TotpRequest::Activate {
+                device_id: entry.enrollment.device_id.clone(),
+                otp: digits_of(&entry.code),
+            }),
+            TotpStep::Cancelling { device_id } => Some(TotpRequest::Delete { device_id: device_id.clone() }),
+            TotpStep::CreateFailed(_) | TotpStep::AwaitingCode(_) | TotpStep::Finished(_) => None,
+        }
+    }
+
+    /// The next state after `action`; an action that does not fit the current step changes nothing.
+    pub fn next(self, action: TotpAction) -> Self {
+        use TotpAction as A;
+        use TotpStep as S;
+        let step = match (self.step, action) {
+            (S::Creating, A::Created(Ok(device))) => match enrollment_of(device) {
+                Some(enrollment) => S::AwaitingCode(CodeEntry { enrollment, code: String::new(), problem: None }),
+                None => S::CreateFailed(ApiError::Unreadable),
+            },
+            (S::Creating, A::Created(Err(error))) => S::CreateFailed(error),
+            (S::CreateFailed(_), A::Retry) => S::Creating,
+            (S::CreateFailed(_), A::Cancel) => S::Finished(None),
+            (S::AwaitingCode(entry), A::CodeChanged(code)) => S::AwaitingCode(CodeEntry { code, problem: None, ..entry }),
+            (S::AwaitingCode(entry), A::Submit) => match check_code(&entry.code) {
+                Ok(()) => S::Verifying(CodeEntry { problem: None, ..entry }),
+                Err(problem) => S::AwaitingCode(CodeEntry { problem: Some(problem), ..entry }),
+            },
+            (S::Verifying(_), A::Verified(Ok(device))) => S::Finished(Some(device)),
+            (S::Verifying(entry), A::Verified(Err(error))) => {
+                S::AwaitingCode(CodeEntry { code: String::new(), problem: Some(problem_of(error)), ..entry })
+            }
+            (S::AwaitingCode(entry), A::Cancel) => S::Cancelling { device_id: entry.enrollment.device_id },
+            (S::Cancelling { .. }, A::Cancelled) => S::Finished(None),
+            (step, _) => step,
+        };
+        Self { step }
+    }
+}
+
+impl Reducible for TotpFlow {
+    type Action = TotpAction;
+
+    fn reduce(self: Rc<Self>, action: TotpAction) -> Rc<Self> {
+        Rc::new((*self).clone().next(action))
+    }
+}
+
+/// The typed code without the spaces that people copy from apps that group digits.
+fn digits_of(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn check_code(code: &str) -> Result<(), CodeProblem> {
+    let digits = digits_of(code);
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CodeProblem::NotDigits);
+    }
+    if digits.len() != CODE_DIGITS {
+        return Err(CodeProblem::WrongLength);
+    }
+    Ok(())
+}
+
+fn enrollment_of(device: Device) -> Option<Enrollment> {
+    Some(Enrollment { device_id: device.id, secret: device.secret?, key_uri: device.key_uri? })
+}
+
+fn problem_of(error: ApiError) -> CodeProblem {
+    match error.detail_code() {
+        Some(codes::INVALID_OTP) => CodeProblem::Wrong { attempts_left: error.inner_number("remainingAttempts") },
+        Some(codes::DEVICE_LOCKED) => CodeProblem::Locked { until: error.inner_text("lockExpiresAt") },
+        Some(codes::INVALID_VALUE) if is_about_otp(&error) => CodeProblem::NotDigits,
+        _ => CodeProblem::Failed(error),
+    }
+}
+
+fn is_about_otp(error: &ApiError) -> bool {
+    matches!(error, ApiError::Server { body, .. } if body.details.first().and_then(|d| d.target.as_deref()) == Some("otp"))
+}
+
+#[cfg(test)]
+mod tests {
+    use devices_api::{DeviceStatus, DeviceType, ErrorBody, ErrorDetail};
+
+    use super::*;
+
+    fn created() -> Device {
+        serde_json::from_value(serde_json::json!({
+            "id": "1c41a471-3195-4edf-90fd-f9283028ab1a", "type": "TOTP", "status": "ACTIVATION_REQUIRED",
+            "secret": "D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35",
+            "keyUri": "otpauth://totp/demo@example.com?secret=D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35"
+        }))
+        .expect("device")
+    }
+
+    fn awaiting() -> TotpFlow {
+        TotpFlow::default().next(TotpAction::Created(Ok(created())))
+    }
+
+    fn typed(code: &str) -> TotpFlow {
+        awaiting().next(TotpAction::CodeChanged(code.into())).next(TotpAction::Submit)
+    }
+
+    fn problem(flow: &TotpFlow) -> Option<CodeProblem> {
+        match &flow.step {
+            TotpStep::AwaitingCode(entry) => entry.problem.clone(),
+            other => panic!("expected AwaitingCode, got {other:?}"),
+        }
+    }
+
+    fn server_error(detail: &str, inner: serde_json::Value) -> ApiError {
+        ApiError::Server {
+            status: 400,
+            body: ErrorBody {
+                id: "e".into(),
+                code: "INVALID_DATA".into(),
+                message: "m".into(),
+                details: vec![ErrorDetail {
+                    code: detail.into(),
+                    target: Some("otp".into()),
+                    message: String::new(),
+                    inner_error: inner.as_object().cloned(),
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn starts_by_creating_and_shows_the_secret_once_created() {
+        assert_eq!(TotpFlow::default().pending_request(), Some(TotpRequest::Create));
+        let flow = awaiting();
+        let TotpStep::AwaitingCode(entry) = &flow.step else { panic!("{flow:?}") };
+        assert_eq!(entry.enrollment.secret, "D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35");
+        assert!(entry.enrollment.key_uri.starts_with("otpauth://totp/"));
+        assert_eq!(flow.pending_request(), None);
+    }
+
+    #[test]
+    fn a_create_without_secret_or_failing_can_be_retried() {
+        let mut no_secret = created();
+        no_secret.secret = None;
+        let flow = TotpFlow::default().next(TotpAction::Created(Ok(no_secret)));
+        assert_eq!(flow.step, TotpStep::CreateFailed(ApiError::Unreadable));
+        let flow = TotpFlow::default().next(TotpAction::Created(Err(ApiError::Network)));
+        assert_eq!(flow.step, TotpStep::CreateFailed(ApiError::Network));
+        assert_eq!(flow.next(TotpAction::Retry).pending_request(), Some(TotpRequest::Create));
+    }
+
+    #[test]
+    fn letters_and_wrong_lengths_are_refused_before_any_request() {
+        assert_eq!(problem(&typed("12a456")), Some(CodeProblem::NotDigits));
+        assert_eq!(problem(&typed("12345")), Some(CodeProblem::WrongLength));
+        assert_eq!(problem(&typed("1234567")), Some(CodeProblem::WrongLength));
+        assert_eq!(problem(&typed("")), Some(CodeProblem::WrongLength));
+        assert_eq!(typed("12345").pending_request(), None);
+    }
+
+    #[test]
+    fn a_valid_code_is_sent_without_its_spaces() {
+        let flow = typed(" 123 456 ");
+        assert_eq!(
+            flow.pending_request(),
+            Some(TotpRequest::Activate { device_id: "1c41a471-3195-4edf-90fd-f9283028ab1a".into(), otp: "123456".into() })
+        );
+    }
+
+    #[test]
+    fn a_wrong_code_clears_the_field_and_says_how_many_tries_are_left() {
+        let flow = typed("123456").next(TotpAction::Verified(Err(server_error("INVALID_OTP", serde_json::json!({"remainingAttempts": 2})))));
+        assert_eq!(problem(&flow), Some(CodeProblem::Wrong { attempts_left: Some(2) }));
+        let TotpStep::AwaitingCode(entry) = &flow.step else { panic!() };
+        assert_eq!(entry.code, "");
+        let retyped = flow.next(TotpAction::CodeChanged("654321".into()));
+        assert_eq!(problem(&retyped), None);
+        assert!(matches!(retyped.next(TotpAction::Submit).step, TotpStep::Verifying(_)));
+    }
+
+    #[test]
+    fn a_locked_device_and_other_failures_are_told_apart() {
+        let locked = typed("123456").next(TotpAction::Verified(Err(server_error(
+            "DEVICE_LOCKED",
+            serde_json::json!({"lockExpiresAt": "2026-11-23T07:00:00.000Z"}),
+        ))));
+        assert_eq!(problem(&locked), Some(CodeProblem::Locked { until: Some("2026-11-23T07:00:00.000Z".into()) }));
+        let offline = typed("123456").next(TotpAction::Verified(Err(ApiError::Network)));
+        assert_eq!(problem(&offline), Some(CodeProblem::Failed(ApiError::Network)));
+    }
+
+    #[test]
+    fn an_accepted_code_finishes_with_the_active_device() {
+        let mut active = created();
+        active.status = DeviceStatus::Active;
+        let flow = typed("123456").next(TotpAction::Verified(Ok(active.clone())));
+        assert_eq!(flow.step, TotpStep::Finished(Some(active)));
+        assert_eq!(flow.pending_request(), None);
+        assert_eq!(created().device_type, DeviceType::Totp);
+    }
+
+    #[test]
+    fn cancelling_removes_the_half_made_device() {
+        let flow = awaiting().next(TotpAction::Cancel);
+        assert_eq!(
+            flow.pending_request(),
+            Some(TotpRequest::Delete { device_id: "1c41a471-3195-4edf-90fd-f9283028ab1a".into() })
+        );
+        assert_eq!(flow.next(TotpAction::Cancelled).step, TotpStep::Finished(None));
+    }
+
+    #[test]
+    fn actions_that_do_not_fit_the_step_change_nothing() {
+        let verifying = typed("123456");
+        assert_eq!(verifying.clone().next(TotpAction::Submit), verifying);
+        assert_eq!(verifying.clone().next(TotpAction::Cancel), verifying);
+        assert_eq!(TotpFlow::default().next(TotpAction::Submit), TotpFlow::default());
+    }
+}
