@@ -1,1 +1,215 @@
-fn main() {}
+//! `cargo xtask`: the project's setup, demo, test and benchmark commands, in one Rust program instead of scripts.
+//!
+//! Every tool it needs is installed here, pinned, and checked by version first so that a second run skips it:
+//! the wasm32 target, Trunk, the `wasm-bindgen` CLI at the version in Cargo.lock, wasm-opt from npm's binaryen,
+//! and Debian's Chromium and ChromeDriver for the browser tests. Nothing here downloads a binary on its own: each
+//! tool comes from crates.io, npm or Debian's packages.
+
+mod bench;
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132.0.0";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup            install the pinned tools that the build needs (and Chromium with --browser)
+  build            build the widget site into dist/ in release mode
+  demo [--listen ADDR]
+                   set up, build, and run the proxy with its embedded simulator (default 127.0.0.1:8080)
+  test             set up everything and run every test: native, browser and end to end
+  bench            measure the page's payload and the proxy's overhead; writes figures to stdout";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => Tools::locate().and_then(|tools| tools.install(args.iter().any(|a| a == "--browser"))),
+        Some("build") => Tools::locate().and_then(|tools| tools.install(false).and_then(|()| build_site(&tools))),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench::run(),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the folder above this crate.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// Where pinned tools are installed: outside the work tree, so that a fresh clone on the same machine reuses them.
+pub struct Tools {
+    dir: PathBuf,
+}
+
+impl Tools {
+    fn locate() -> Result<Self, String> {
+        let dir = match env::var_os("MFA_ENROLL_TOOLS") {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(env::var_os("HOME").ok_or("HOME is not set")?).join(".cache/mfa-enroll/tools"),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(Self { dir })
+    }
+
+    fn bin(&self) -> PathBuf {
+        self.dir.join("bin")
+    }
+
+    fn npm_bin(&self) -> PathBuf {
+        self.dir.join("npm/node_modules/.bin")
+    }
+
+    /// PATH with the pinned tools first.
+    pub fn path(&self) -> OsString {
+        let mut paths = vec![self.bin(), self.npm_bin()];
+        paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        env::join_paths(paths).expect("tool paths have no separator in them")
+    }
+
+    fn install(&self, browser: bool) -> Result<(), String> {
+        let steps = if browser { 5 } else { 4 };
+        step(1, steps, "wasm32 target");
+        let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+        if !targets.lines().any(|line| line.trim() == WASM_TARGET) {
+            run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+        }
+
+        step(2, steps, &format!("Trunk {TRUNK_VERSION} (about 8 minutes the first time)"));
+        if !self.has_version("trunk", TRUNK_VERSION) {
+            self.cargo_install(&["trunk", "--version", TRUNK_VERSION, "--locked"])?;
+        }
+
+        let bindgen = wasm_bindgen_version()?;
+        step(3, steps, &format!("wasm-bindgen-cli {bindgen}, as Cargo.lock pins (about 3 minutes the first time)"));
+        if !self.has_version("wasm-bindgen", &bindgen) || !self.bin().join("wasm-bindgen-test-runner").exists() {
+            // `--locked` fails here: a crate in its own lockfile is missing from the index.
+            self.cargo_install(&["wasm-bindgen-cli", "--version", &bindgen])?;
+        }
+
+        step(4, steps, &format!("wasm-opt from npm binaryen@{BINARYEN_VERSION}"));
+        if !self.has_version("wasm-opt", &format!("version {}", BINARYEN_VERSION.split('.').next().unwrap_or(""))) {
+            let prefix = self.dir.join("npm");
+            run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+        }
+
+        if browser {
+            step(5, steps, "Chromium and ChromeDriver from Debian");
+            if which("chromium").is_none() || which("chromedriver").is_none() {
+                run(Command::new("apt-get").arg("update"))?;
+                run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the tool on our PATH prints a version line containing `version`.
+    fn has_version(&self, tool: &str, version: &str) -> bool {
+        Command::new(tool)
+            .arg("--version")
+            .env("PATH", self.path())
+            .output()
+            .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).contains(version))
+    }
+
+    fn cargo_install(&self, args: &[&str]) -> Result<(), String> {
+        run(Command::new("cargo").arg("install").args(args).arg("--root").arg(&self.dir))
+    }
+}
+
+/// The `wasm-bindgen` version in Cargo.lock, which the CLI must match exactly.
+fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            let version = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'));
+            return version.map(str::to_owned).ok_or_else(|| "Cargo.lock has no wasm-bindgen version".to_owned());
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".to_owned())
+}
+
+fn build_site(tools: &Tools) -> Result<(), String> {
+    println!("==> building the widget site into dist/ (release)");
+    run(Command::new("cargo").arg("fetch").current_dir(root()))?;
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .current_dir(root())
+        .env("PATH", tools.path())
+        .env("TRUNK_SKIP_VERSION_CHECK", "true"))
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    let listen = match args {
+        [] => "127.0.0.1:8080".to_owned(),
+        [flag, address] if flag == "--listen" => address.clone(),
+        _ => return Err("usage: cargo xtask demo [--listen ADDR]".to_owned()),
+    };
+    let tools = Tools::locate()?;
+    tools.install(false)?;
+    build_site(&tools)?;
+    println!("==> starting the proxy with its embedded PingOne simulator");
+    run(Command::new("cargo")
+        .args(["run", "--release", "--quiet", "--package", "mfa-enroll-proxy", "--", "--listen", &listen, "--site"])
+        .arg(root().join("dist"))
+        .current_dir(root()))
+}
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    let tools = Tools::locate()?;
+    tools.install(true)?;
+    build_site(&tools)?;
+    let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
+
+    println!("==> native tests: unit, proxy and simulator over loopback, end to end in Chromium");
+    run(Command::new("cargo")
+        .args(["test", "--workspace"])
+        .current_dir(root())
+        .env("MFA_ENROLL_SITE", root().join("dist"))
+        .env("CHROMEDRIVER", &chromedriver))?;
+
+    println!("==> browser tests of the widget (wasm-bindgen-test in headless Chromium)");
+    run(Command::new("cargo")
+        .args(["test", "--package", "mfa-enroll", "--target", WASM_TARGET, "--tests"])
+        .current_dir(root())
+        .env("PATH", tools.path())
+        .env("CHROMEDRIVER", &chromedriver)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("tests/webdriver.json")))?;
+
+    println!("==> every test passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn step(number: usize, total: usize, what: &str) {
+    println!("==> [{number}/{total}] {what}");
+}
+
+pub fn which(tool: &str) -> Option<PathBuf> {
+    env::split_paths(&env::var_os("PATH")?).map(|dir| dir.join(tool)).find(|path| path.is_file())
+}
+
+pub fn run(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{command:?} failed with {status}")) }
+}
+
+fn output(command: &mut Command) -> Result<String, String> {
+    let out = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

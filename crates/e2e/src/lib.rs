@@ -1,1 +1,183 @@
-//! Nothing to build: this crate is its tests, in `tests/`.
+//! Support for the whole-system tests in `tests/`: a running proxy with its embedded simulator, a ChromeDriver with
+//! headless Chromium, and the test's own RFC 6238 code generator.
+//!
+//! Everything listens on 127.0.0.1 on ports that the OS picks, and everything stops when the [`Harness`] is dropped.
+//! The generator here is written apart from the simulator's on purpose: a shared bug could not then pass unseen.
+
+use std::net::TcpListener as StdListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use mfa_enroll_proxy::{Config, Proxy};
+use thirtyfour::prelude::*;
+use tokio::sync::oneshot;
+
+/// How long a test waits for something to appear on the page before it fails.
+pub const PAGE_WAIT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
+
+/// The built site that the proxy serves: `MFA_ENROLL_SITE`, or `dist/` at the workspace root.
+pub fn site_dir() -> PathBuf {
+    let dir = std::env::var_os("MFA_ENROLL_SITE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built site at {}: run `cargo xtask test`, which builds it first",
+        dir.display()
+    );
+    dir
+}
+
+/// A proxy (with its simulator) and a browser, both stopped on drop.
+pub struct Harness {
+    pub proxy_url: String,
+    pub simulator_url: String,
+    pub driver: WebDriver,
+    chromedriver: Child,
+    stop_proxy: Option<oneshot::Sender<()>>,
+}
+
+impl Harness {
+    pub async fn start() -> Self {
+        let config = Config { site_dir: Some(site_dir()), ..Config::default() };
+        let proxy = Proxy::start(config).await.expect("the proxy starts");
+        let simulator_url = proxy.simulator_url().expect("the embedded simulator runs").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let proxy_url = format!("http://{}", listener.local_addr().expect("bound"));
+        let (stop_proxy, stopped) = oneshot::channel::<()>();
+        tokio::spawn(proxy.serve(listener, async move {
+            stopped.await.ok();
+        }));
+        let (chromedriver, driver) = start_browser().await;
+        Self { proxy_url, simulator_url, driver, chromedriver, stop_proxy: Some(stop_proxy) }
+    }
+
+    /// The first element matching `by`, waiting for it to appear.
+    pub async fn find(&self, by: By) -> WebElement {
+        self.driver.query(by).wait(PAGE_WAIT, POLL).first().await.expect("the element appears")
+    }
+
+    /// The first element matching `by` whose text is `text`, waiting for it to appear.
+    pub async fn find_with_text(&self, by: By, text: &str) -> WebElement {
+        self.driver
+            .query(by)
+            .with_text(text.to_owned())
+            .wait(PAGE_WAIT, POLL)
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no element with text {text:?} appeared: {e}"))
+    }
+
+    /// Waits until `script` returns true in the page.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let deadline = std::time::Instant::now() + PAGE_WAIT;
+        loop {
+            let ret = self.driver.execute(script, Vec::new()).await.expect("the script runs");
+            if ret.json().as_bool() == Some(true) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop_proxy.take() {
+            stop.send(()).ok();
+        }
+        let driver = self.driver.clone();
+        driver.quit().await.ok();
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.chromedriver.kill().ok();
+        self.chromedriver.wait().ok();
+    }
+}
+
+async fn start_browser() -> (Child, WebDriver) {
+    let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
+    let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}; `cargo xtask test` installs it"));
+    let mut caps = DesiredCapabilities::chrome();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1024,1400",
+    ] {
+        caps.add_arg(arg).expect("a valid argument");
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + PAGE_WAIT;
+    loop {
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(driver) => return (child, driver),
+            Err(error) if std::time::Instant::now() > deadline => panic!("no WebDriver session: {error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// The RFC 6238 code (HMAC-SHA-1, 30 s steps, 6 digits) of a base32 `secret` at `unix_seconds`.
+pub fn totp_at(secret_base32: &str, unix_seconds: u64) -> String {
+    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("a base32 secret");
+    hotp_code(&key, unix_seconds / 30, 6)
+}
+
+/// The code an authenticator app shows now.
+pub fn totp_now(secret_base32: &str) -> String {
+    totp_at(secret_base32, SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs())
+}
+
+fn hotp_code(key: &[u8], counter: u64, digits: u32) -> String {
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key length");
+    mac.update(&counter.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let at = (digest[19] & 0xf) as usize;
+    let value = (u32::from(digest[at]) & 0x7f) << 24
+        | u32::from(digest[at + 1]) << 16
+        | u32::from(digest[at + 2]) << 8
+        | u32::from(digest[at + 3]);
+    format!("{:0width$}", value % 10u32.pow(digits), width = digits as usize)
+}
+
+/// Reads the QR code in a PNG image.
+pub fn decode_qr(png: &[u8]) -> String {
+    let image = image::load_from_memory_with_format(png, image::ImageFormat::Png).expect("a PNG").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "expected one QR code in the screenshot");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    content
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totp_matches_rfc_6238_appendix_b_for_sha1() {
+        let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        for (time, code) in [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")] {
+            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
+            assert_eq!(hotp_code(&key, time / 30, 8), code);
+        }
+        assert_eq!(totp_at(&secret, 59), "287082");
+    }
+}
