@@ -124,12 +124,32 @@ pub struct CreateDevice {
     pub nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<IdRef>,
+    /// SMS and voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Voice only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// OATH tokens: the serial of a token in the environment's inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
 }
 
 impl CreateDevice {
     /// A request for a new device of this type, with every optional field left out.
     pub fn of_type(device_type: DeviceType) -> Self {
-        Self { device_type, status: None, nickname: None, policy: None }
+        Self {
+            device_type,
+            status: None,
+            nickname: None,
+            policy: None,
+            phone: None,
+            extension: None,
+            email: None,
+            serial_number: None,
+        }
     }
 }
 

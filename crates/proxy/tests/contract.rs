@@ -1,0 +1,185 @@
+//! The proxy over real HTTP on 127.0.0.1, in front of its embedded simulator: the contract routes, the edge checks
+//! that refuse a request before any upstream call, the worker token's refresh, and the site's security headers.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mfa_enroll_proxy::{Config, Proxy, Upstream};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
+
+struct Running {
+    base: String,
+    simulator: String,
+    http: reqwest::Client,
+}
+
+async fn start(config: Config) -> Running {
+    let proxy = Proxy::start(config).await.expect("the proxy starts");
+    let simulator = proxy.simulator_url().expect("embedded simulator").to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(proxy.serve(listener, std::future::pending()));
+    Running { base, simulator, http: reqwest::Client::new() }
+}
+
+impl Running {
+    async fn create(&self, body: Value) -> (StatusCode, Value) {
+        let response = self.http.post(format!("{}/api/devices", self.base)).json(&body).send().await.expect("answer");
+        (response.status(), response.json().await.expect("JSON"))
+    }
+
+    async fn post(&self, path: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api{path}", self.base))
+            .header("Content-Type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("answer");
+        (response.status(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn list(&self) -> (StatusCode, Value) {
+        let response = self.http.get(format!("{}/api/devices", self.base)).send().await.expect("answer");
+        (response.status(), response.json().await.expect("JSON"))
+    }
+}
+
+fn code_now(secret: &str) -> String {
+    let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs() as i64;
+    pingone_simulator::otp::hotp(&key, pingone_simulator::otp::totp_step(now), 6)
+}
+
+#[tokio::test]
+async fn create_forces_activation_and_hides_upstream_links() {
+    let proxy = start(Config::default()).await;
+    // The simulator, like PingOne, would make a worker-created device ACTIVE: the proxy must not let it.
+    let (status, device) = proxy.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(device["status"], "ACTIVATION_REQUIRED");
+    assert!(device.get("_links").is_none());
+    let (status, list) = proxy.list().await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!list.to_string().contains("_links"));
+    assert_eq!(list["_embedded"]["devices"][0]["status"], "ACTIVATION_REQUIRED");
+}
+
+#[tokio::test]
+async fn a_device_is_activated_and_deleted_through_the_contract() {
+    let proxy = start(Config::default()).await;
+    let (_, device) = proxy.create(json!({ "type": "TOTP" })).await;
+    let id = device["id"].as_str().expect("id");
+    let (status, active) =
+        proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": code_now(device["secret"].as_str().expect("secret")) }).to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{active}");
+    assert_eq!(active["status"], "ACTIVE");
+
+    let deleted = proxy.http.delete(format!("{}/api/devices/{id}", proxy.base)).send().await.expect("answer");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(proxy.list().await.1["_embedded"]["devices"], json!([]));
+}
+
+#[tokio::test]
+async fn a_wrong_code_comes_back_as_pingone_said_it() {
+    let proxy = start(Config::default()).await;
+    let (_, device) = proxy.create(json!({ "type": "TOTP" })).await;
+    let id = device["id"].as_str().expect("id");
+    let wrong = if code_now(device["secret"].as_str().expect("secret")) == "000000" { "111111" } else { "000000" };
+    let (status, error) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": wrong }).to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["details"][0]["code"], "INVALID_OTP");
+}
+
+#[tokio::test]
+async fn ids_that_are_not_uuids_are_refused_before_any_upstream_call() {
+    let proxy = start(Config::default()).await;
+    // A bare `..` never arrives: clients resolve it before sending, as browsers do.
+    for id in ["..%2F..%2Fusers", "%2e%2e%2f", "not-a-uuid", "1c41a4713195-4edf-90fd-f9283028ab1a0", "{1c41a471-3195-4edf-90fd-f9283028ab1a}"] {
+        let url = format!("{}/api/devices/{id}", proxy.base);
+        let deleted = proxy.http.delete(&url).send().await.expect("answer");
+        assert_eq!(deleted.status(), StatusCode::BAD_REQUEST, "DELETE {id}");
+        let body: Value = deleted.json().await.expect("JSON");
+        assert_eq!(body["details"][0]["target"], "id");
+        let (status, _) = proxy.post(&format!("/devices/{id}"), ACTIVATE, r#"{"otp":"123456"}"#).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "POST {id}");
+    }
+}
+
+#[tokio::test]
+async fn bodies_outside_the_contract_are_refused() {
+    let proxy = start(Config::default()).await;
+    let (status, body) = proxy.create(json!({ "type": "TOTP", "user": { "id": "someone-else" } })).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_REQUEST")));
+    let (status, body) = proxy.create(json!({ "type": "SMS", "phone": "+15125550101" })).await;
+    assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("type")));
+    let (status, body) = proxy.create(json!({ "type": "TOTP", "policy": { "id": "x" } })).await;
+    assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("policy")));
+    let (status, _) = proxy.create(json!({ "type": "TOTP", "nickname": "x".repeat(101) })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = proxy.post("/devices", "text/plain", r#"{"type":"TOTP"}"#).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = proxy.post("/devices", "application/json", &format!(r#"{{"type":"TOTP","nickname":"{}"}}"#, "x".repeat(9000))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let id = "1c41a471-3195-4edf-90fd-f9283028ab1a";
+    for otp in ["12345", "12345678901", "12a456", ""] {
+        let (status, body) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": otp }).to_string()).await;
+        assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("otp")), "otp {otp:?}");
+    }
+    let (status, _) = proxy.post(&format!("/devices/{id}"), "application/json", r#"{"otp":"123456"}"#).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let outside = proxy.http.get(format!("{}/api/environments", proxy.base)).send().await.expect("answer");
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
+    assert_eq!(outside.json::<Value>().await.expect("JSON")["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_expired_worker_token_is_refreshed_and_the_request_retried() {
+    let proxy = start(Config::default()).await;
+    assert_eq!(proxy.list().await.0, StatusCode::OK);
+    // Two hours later on the simulator's clock, the proxy's cached token is refused upstream with a 401.
+    let moved = proxy.http.put(format!("{}/sim/clock", proxy.simulator)).json(&json!({ "offsetSeconds": 7200 })).send().await.expect("answer");
+    assert_eq!(moved.status(), StatusCode::OK);
+    let (status, list) = proxy.list().await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+}
+
+#[tokio::test]
+async fn the_demo_identity_is_refused_with_a_real_upstream() {
+    let config = Config {
+        upstream: Upstream::PingOne {
+            api_url: "http://127.0.0.1:9/v1".into(),
+            auth_url: "http://127.0.0.1:9".into(),
+            environment_id: "env".into(),
+            client_id: "client".into(),
+            client_secret: "secret".to_owned().into(),
+            policy_id: None,
+        },
+        identity: mfa_enroll_proxy::Identity::Demo,
+        ..Config::default()
+    };
+    let refused = Proxy::start(config).await.err().expect("demo identity with a real upstream is refused");
+    assert!(refused.to_string().contains("identity: `demo` is allowed only with the embedded simulator"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_site_is_served_with_a_strict_content_security_policy() {
+    let site = std::env::temp_dir().join(format!("mfa-enroll-site-{}", std::process::id()));
+    std::fs::create_dir_all(&site).expect("a temporary site");
+    std::fs::write(site.join("index.html"), "<!doctype html><title>t</title>").expect("index.html");
+    let proxy = start(Config { site_dir: Some(site.clone()), ..Config::default() }).await;
+    let response = proxy.http.get(format!("{}/", proxy.base)).send().await.expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"].to_str().expect("ASCII");
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"));
+    assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let api = proxy.http.get(format!("{}/api/devices", proxy.base)).send().await.expect("answer");
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    std::fs::remove_dir_all(site).ok();
+}
