@@ -111,7 +111,9 @@ impl Tools {
             step(5, steps, "Chromium and ChromeDriver from Debian");
             if which("chromium").is_none() || which("chromedriver").is_none() {
                 run(Command::new("apt-get").arg("update"))?;
-                run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]))?;
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"))?;
             }
         }
         Ok(())
@@ -186,7 +188,7 @@ fn test() -> Result<(), String> {
 
     println!("==> browser tests of the widget (wasm-bindgen-test in headless Chromium)");
     run(Command::new("cargo")
-        .args(["test", "--package", "mfa-enroll", "--target", WASM_TARGET, "--tests"])
+        .args(["test", "--package", "mfa-enroll", "--target", WASM_TARGET, "--test", "*"])
         .current_dir(root())
         .env("PATH", tools.path())
         .env("CHROMEDRIVER", &chromedriver)

@@ -181,3 +181,23 @@ mod tests {
         assert_eq!(totp_at(&secret, 59), "287082");
     }
 }
+
+/// What the page loads, compressed as a server would send it: the gzip -9 size of each `.wasm`, `.js` and `.css`
+/// file in the built site, by file name.
+pub fn payload_gzip_sizes(site: &std::path::Path) -> Vec<(String, usize)> {
+    use std::io::Write;
+    let mut sizes: Vec<(String, usize)> = std::fs::read_dir(site)
+        .expect("the site folder")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm" || ext == "js" || ext == "css"))
+        .map(|path| {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(&std::fs::read(&path).expect("readable")).expect("compressed");
+            let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+            (name, encoder.finish().expect("compressed").len())
+        })
+        .collect();
+    sizes.sort();
+    sizes
+}

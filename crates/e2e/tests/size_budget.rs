@@ -1,0 +1,17 @@
+//! The size budget, enforced from the first day: what the page loads (wasm, JS and CSS of the release build) must
+//! stay within 150 KiB under gzip -9.
+
+use e2e::{payload_gzip_sizes, site_dir};
+
+const BUDGET_BYTES: usize = 150 * 1024;
+
+#[test]
+fn the_release_payload_fits_the_budget() {
+    let sizes = payload_gzip_sizes(&site_dir());
+    assert!(sizes.iter().any(|(name, _)| name.ends_with(".wasm")), "no wasm in the site: {sizes:?}");
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+    for (name, size) in &sizes {
+        println!("{name}: {:.1} KiB gzip -9", *size as f64 / 1024.0);
+    }
+    assert!(total <= BUDGET_BYTES, "the payload is {total} bytes under gzip -9, over the budget of {BUDGET_BYTES}: {sizes:?}");
+}

@@ -1,0 +1,109 @@
+//! The widget's views in real headless Chromium (wasm-bindgen-test): what a screen reader and a phone keyboard get
+//! from the DOM that the components render.
+#![cfg(target_arch = "wasm32")]
+
+use devices_api::Device;
+use mfa_enroll_widget::components::qr_code::QrCode;
+use mfa_enroll_widget::components::totp_enrollment::TotpEnrollment;
+use mfa_enroll_widget::flows::totp::{CodeEntry, CodeProblem, Enrollment, TotpAction, TotpFlow, TotpStep};
+use mfa_enroll_widget::i18n::EN;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const KEY_URI: &str = "otpauth://totp/demo@example.com?secret=D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35";
+
+fn fresh_root() -> Element {
+    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
+    let root = document.create_element("div").expect("a div");
+    document.body().expect("a body").append_child(&root).expect("attached");
+    root
+}
+
+fn awaiting(problem: Option<CodeProblem>) -> TotpFlow {
+    let enrollment = Enrollment {
+        device_id: "1c41a471-3195-4edf-90fd-f9283028ab1a".into(),
+        secret: "D7RKLTNV4OCOBO2SKNKFLRYC4LO3IF35".into(),
+        key_uri: KEY_URI.into(),
+    };
+    TotpFlow { step: TotpStep::AwaitingCode(CodeEntry { enrollment, code: String::new(), problem }) }
+}
+
+#[derive(Properties, PartialEq)]
+struct FlowProps {
+    flow: TotpFlow,
+    id_prefix: AttrValue,
+}
+
+#[component]
+fn Flow(props: &FlowProps) -> Html {
+    html! {
+        <TotpEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: TotpAction| ())}
+            messages={&EN} id_prefix={props.id_prefix.clone()} />
+    }
+}
+
+async fn render_flow(flow: TotpFlow, id_prefix: &'static str) -> Element {
+    let root = fresh_root();
+    yew::Renderer::<Flow>::with_root_and_props(root.clone(), FlowProps { flow, id_prefix: id_prefix.into() }).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+fn attr(root: &Element, selector: &str, name: &str) -> Option<String> {
+    root.query_selector(selector).ok().flatten().and_then(|element| element.get_attribute(name))
+}
+
+#[wasm_bindgen_test]
+async fn the_qr_code_is_an_image_named_as_a_qr_code() {
+    #[component]
+    fn Qr() -> Html {
+        html! { <QrCode text={KEY_URI} label="QR code for your authenticator app" /> }
+    }
+    let root = fresh_root();
+    yew::Renderer::<Qr>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&root, "svg", "role").as_deref(), Some("img"));
+    assert_eq!(attr(&root, "svg", "aria-label").as_deref(), Some("QR code for your authenticator app"));
+    let path = attr(&root, "svg path", "d").expect("a path");
+    assert!(path.starts_with("M4 4h7"), "a finder pattern starts the drawing: {path:.20}");
+    assert!(!root.inner_html().contains("otpauth"), "the URI is never in the markup");
+}
+
+#[wasm_bindgen_test]
+async fn the_code_field_is_labelled_and_asks_for_a_numeric_one_time_code() {
+    let root = render_flow(awaiting(None), "first").await;
+    let input = "input[name='otp']";
+    assert_eq!(attr(&root, input, "autocomplete").as_deref(), Some("one-time-code"));
+    assert_eq!(attr(&root, input, "inputmode").as_deref(), Some("numeric"));
+    assert_eq!(attr(&root, input, "aria-invalid").as_deref(), Some("false"));
+    let id = attr(&root, input, "id").expect("an id");
+    let label = root.query_selector(&format!("label[for='{id}']")).ok().flatten().expect("a label for the field");
+    assert_eq!(label.text_content().as_deref(), Some("6-digit code from your app"));
+    let secret = root.query_selector(".mfa-secret-value").ok().flatten().and_then(|e| e.text_content());
+    assert_eq!(secret.as_deref(), Some("D7RK LTNV 4OCO BO2S KNKF LRYC 4LO3 IF35"));
+    for button in ["button[type='submit']", "button[type='button']"] {
+        let text = root.query_selector(button).ok().flatten().and_then(|e| e.text_content()).unwrap_or_default();
+        assert!(!text.trim().is_empty(), "{button} has a name");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_problem_is_tied_to_the_field_and_ids_differ_between_instances() {
+    let first = render_flow(awaiting(Some(CodeProblem::WrongLength)), "first").await;
+    let second = render_flow(awaiting(None), "second").await;
+    let described_by = attr(&first, "input[name='otp']", "aria-describedby").expect("described");
+    let problem = first.query_selector("p[role='alert']").ok().flatten().expect("a message");
+    assert_eq!(problem.text_content().as_deref(), Some("The code has 6 digits."));
+    assert!(described_by.split(' ').any(|id| Some(id.to_owned()) == problem.get_attribute("id")));
+    assert_eq!(attr(&first, "input[name='otp']", "aria-invalid").as_deref(), Some("true"));
+    assert_ne!(attr(&first, "input[name='otp']", "id"), attr(&second, "input[name='otp']", "id"));
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_flow_renders_no_form() {
+    let root = render_flow(TotpFlow { step: TotpStep::Finished(None::<Device>) }, "done").await;
+    assert!(root.query_selector("form").ok().flatten().is_none());
+}
