@@ -32,18 +32,10 @@ impl ApiError {
         }
     }
 
-    /// A number from the first detail's `innerError`, such as `remainingAttempts`.
-    pub fn inner_number(&self, key: &str) -> Option<u64> {
+    /// The first detail's `innerError`, if the server gave one.
+    pub fn inner(&self) -> Option<&devices_api::InnerError> {
         match self {
-            Self::Server { body, .. } => body.details.first()?.inner_error.as_ref()?.get(key)?.as_u64(),
-            _ => None,
-        }
-    }
-
-    /// A string from the first detail's `innerError`, such as `lockExpiresAt`.
-    pub fn inner_text(&self, key: &str) -> Option<String> {
-        match self {
-            Self::Server { body, .. } => Some(body.details.first()?.inner_error.as_ref()?.get(key)?.as_str()?.to_owned()),
+            Self::Server { body, .. } => body.details.first()?.inner_error.as_ref(),
             _ => None,
         }
     }

@@ -31,7 +31,7 @@ pub struct Messages {
     pub code_not_digits: &'static str,
     pub code_wrong_length: &'static str,
     pub code_wrong: &'static str,
-    pub attempts_left: fn(u64) -> String,
+    pub attempts_left: fn(u32) -> String,
     pub device_locked: &'static str,
     pub locked_until: fn(&str) -> String,
     pub error_network: &'static str,

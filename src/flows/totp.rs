@@ -54,7 +54,7 @@ pub enum CodeProblem {
     /// Not exactly [`CODE_DIGITS`] digits.
     WrongLength,
     /// The server says the code is wrong; how many tries are left, when it says.
-    Wrong { attempts_left: Option<u64> },
+    Wrong { attempts_left: Option<u32> },
     /// Too many wrong codes: the device is locked until the given time, when known.
     Locked { until: Option<String> },
     /// Any other failure of the check, such as the network.
@@ -167,8 +167,8 @@ fn enrollment_of(device: Device) -> Option<Enrollment> {
 
 fn problem_of(error: ApiError) -> CodeProblem {
     match error.detail_code() {
-        Some(codes::INVALID_OTP) => CodeProblem::Wrong { attempts_left: error.inner_number("remainingAttempts") },
-        Some(codes::DEVICE_LOCKED) => CodeProblem::Locked { until: error.inner_text("lockExpiresAt") },
+        Some(codes::INVALID_OTP) => CodeProblem::Wrong { attempts_left: error.inner().and_then(|inner| inner.remaining_attempts) },
+        Some(codes::DEVICE_LOCKED) => CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) },
         Some(codes::INVALID_VALUE) if is_about_otp(&error) => CodeProblem::NotDigits,
         _ => CodeProblem::Failed(error),
     }
@@ -219,7 +219,7 @@ mod tests {
                     code: detail.into(),
                     target: Some("otp".into()),
                     message: String::new(),
-                    inner_error: inner.as_object().cloned(),
+                    inner_error: Some(serde_json::from_value(inner).expect("an innerError")),
                 }],
             },
         }

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some("build") => Tools::locate().and_then(|tools| tools.install(false).and_then(|()| build_site(&tools))),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run_bench(),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -57,7 +57,7 @@ pub struct Tools {
 }
 
 impl Tools {
-    fn locate() -> Result<Self, String> {
+    pub fn locate() -> Result<Self, String> {
         let dir = match env::var_os("MFA_ENROLL_TOOLS") {
             Some(dir) => PathBuf::from(dir),
             None => PathBuf::from(env::var_os("HOME").ok_or("HOME is not set")?).join(".cache/mfa-enroll/tools"),
@@ -81,7 +81,7 @@ impl Tools {
         env::join_paths(paths).expect("tool paths have no separator in them")
     }
 
-    fn install(&self, browser: bool) -> Result<(), String> {
+    pub fn install(&self, browser: bool) -> Result<(), String> {
         let steps = if browser { 5 } else { 4 };
         step(1, steps, "wasm32 target");
         let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
@@ -146,7 +146,7 @@ fn wasm_bindgen_version() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen package".to_owned())
 }
 
-fn build_site(tools: &Tools) -> Result<(), String> {
+pub fn build_site(tools: &Tools) -> Result<(), String> {
     println!("==> building the widget site into dist/ (release)");
     run(Command::new("cargo").arg("fetch").current_dir(root()))?;
     run(Command::new("trunk")

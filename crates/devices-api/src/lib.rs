@@ -187,7 +187,23 @@ pub struct ErrorDetail {
     pub message: String,
     /// PingOne's docs spell it `innererror`, its SDKs `innerError`: both are read.
     #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
-    pub inner_error: Option<serde_json::Map<String, serde_json::Value>>,
+    pub inner_error: Option<InnerError>,
+}
+
+/// The facts in an error detail that this project acts on; other keys are ignored. Typed rather than a JSON map,
+/// so that the widget does not carry a general JSON value parser.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InnerError {
+    /// Wrong OTPs still allowed before the device locks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_attempts: Option<u32>,
+    /// When an OTP-failure lock ends (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_expires_at: Option<String>,
+    /// Seconds to wait before trying again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 /// Top-level error codes that this project produces or acts on.
@@ -249,7 +265,7 @@ mod tests {
             "innererror":{"retryAfter":3}}]}"#;
         let error: ErrorBody = serde_json::from_str(body).expect("parses");
         assert_eq!(error.details[0].code, codes::EXTRA_OTP_REQUIRED);
-        assert_eq!(error.details[0].inner_error.as_ref().expect("inner")["retryAfter"], 3);
+        assert_eq!(error.details[0].inner_error.as_ref().expect("inner").retry_after, Some(3));
     }
 
     #[test]

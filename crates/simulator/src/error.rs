@@ -60,10 +60,10 @@ impl ApiError {
         self
     }
 
-    /// Adds a field to the `innerError` of the last detail.
-    pub fn with_inner(mut self, key: &str, value: serde_json::Value) -> Self {
+    /// Sets the `innerError` of the last detail.
+    pub fn with_inner(mut self, inner: devices_api::InnerError) -> Self {
         if let Some(detail) = self.details.last_mut() {
-            detail.inner_error.get_or_insert_with(Default::default).insert(key.into(), value);
+            detail.inner_error = Some(inner);
         }
         self
     }

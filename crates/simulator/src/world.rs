@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use devices_api::{CreateDevice, Device, DeviceStatus, DeviceType, IdRef, Lock, codes};
+use devices_api::{CreateDevice, Device, DeviceStatus, DeviceType, IdRef, InnerError, Lock, codes};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -217,7 +217,7 @@ impl World {
         }
         if let Some(until) = record.locked_until(now) {
             return Err(ApiError::invalid_data(codes::DEVICE_LOCKED, "otp", "The device is locked after too many wrong OTPs")
-                .with_inner("lockExpiresAt", timestamp(until).into()));
+                .with_inner(InnerError { lock_expires_at: Some(timestamp(until)), ..InnerError::default() }));
         }
         let now_step = otp::totp_step(now.unix_timestamp());
         if otp::matching_totp_step(&record.secret, otp, now_step, TOTP_GRACE_STEPS, 6).is_none() {
@@ -228,7 +228,7 @@ impl World {
                 record.device.lock = Some(Lock { status: "LOCKED".into(), expires_at: Some(timestamp(until)) });
             }
             return Err(ApiError::invalid_data(codes::INVALID_OTP, "otp", "The OTP is invalid")
-                .with_inner("remainingAttempts", remaining.into()));
+                .with_inner(InnerError { remaining_attempts: Some(remaining), ..InnerError::default() }));
         }
         record.failures = 0;
         record.device.lock = None;

@@ -1,0 +1,96 @@
+//! `cargo xtask bench`: the figures in BENCHMARKS.md, measured in one run on this machine.
+//!
+//! - what the page loads, gzip -9;
+//! - time to first render in headless Chromium, from navigation to the device list on screen;
+//! - the proxy's overhead: a device list through the proxy against the same list from the simulator directly.
+//!
+//! Medians over repeated runs, and ratios against a baseline measured in the same run.
+
+use std::time::{Duration, Instant};
+
+use e2e::{Harness, payload_gzip_sizes, site_dir};
+use thirtyfour::prelude::*;
+
+const PAGE_LOADS: usize = 15;
+const LIST_REQUESTS: usize = 400;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let sizes = payload_gzip_sizes(&site_dir());
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+    println!("## Payload (release build, gzip -9)");
+    for (name, size) in &sizes {
+        println!("- {name}: {:.1} KiB", kib(*size));
+    }
+    println!("- total: {:.1} KiB of the 150 KiB budget", kib(total));
+
+    let harness = Harness::start().await;
+    let mut first_render = Vec::new();
+    for _ in 0..PAGE_LOADS {
+        harness.driver.goto("about:blank").await.expect("blank page");
+        let started = Instant::now();
+        harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+        harness.find_with_text(By::Css("p"), "You have no sign-in methods yet.").await;
+        first_render.push(started.elapsed());
+    }
+    println!("\n## Time to first render (headless Chromium, {PAGE_LOADS} loads)");
+    println!("- navigation to the device list on screen: median {:.0} ms", ms(median(&mut first_render)));
+
+    let http = reqwest::Client::new();
+    let through_proxy = format!("{}/api/devices", harness.proxy_url);
+    let info = simulator_info(&http, &harness).await;
+    let direct = format!("{}/environments/{}/users/{}/devices", info.0, info.1, info.2);
+    let token = info.3;
+    let mut proxied = Vec::new();
+    let mut simulator = Vec::new();
+    // Interleaved, so that both see the same machine load.
+    for _ in 0..LIST_REQUESTS {
+        let started = Instant::now();
+        let response = http.get(&through_proxy).send().await.expect("answer");
+        assert!(response.status().is_success());
+        response.bytes().await.expect("body");
+        proxied.push(started.elapsed());
+
+        let started = Instant::now();
+        let response = http.get(&direct).bearer_auth(&token).send().await.expect("answer");
+        assert!(response.status().is_success());
+        response.bytes().await.expect("body");
+        simulator.push(started.elapsed());
+    }
+    let (proxied, simulator) = (median(&mut proxied), median(&mut simulator));
+    println!("\n## Proxy overhead (device list, {LIST_REQUESTS} interleaved requests each, loopback)");
+    println!("- simulator directly: median {:.2} ms", ms(simulator));
+    println!("- through the proxy: median {:.2} ms", ms(proxied));
+    println!("- ratio: {:.2}x", proxied.as_secs_f64() / simulator.as_secs_f64());
+    harness.stop().await;
+}
+
+/// The simulator's API base, environment, demo user and a fresh worker token.
+async fn simulator_info(http: &reqwest::Client, harness: &Harness) -> (String, String, String, String) {
+    let fixture = pingone_simulator::Fixture::demo();
+    let token: serde_json::Value = http
+        .post(format!("{}/{}/as/token", harness.simulator_url, fixture.environment_id))
+        .basic_auth(&fixture.client_id, Some(&fixture.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    let token = token["access_token"].as_str().expect("a token").to_owned();
+    (format!("{}/v1", harness.simulator_url), fixture.environment_id, fixture.demo_user_id, token)
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn kib(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
