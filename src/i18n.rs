@@ -76,7 +76,7 @@ pub static EN: Messages = Messages {
     code_not_digits: "The code has digits only. Check what you typed.",
     code_wrong_length: "The code has 6 digits.",
     code_wrong: "That code is not right. Wait for a new code in your app and try again.",
-    attempts_left: |n| format!("{n} tries left."),
+    attempts_left: |n| if n == 1 { "1 try left.".to_owned() } else { format!("{n} tries left.") },
     device_locked: "Too many wrong codes. Wait a few minutes, then try again.",
     locked_until: |until| format!("Locked until {until}."),
     error_network: "No connection. Check your network and try again.",

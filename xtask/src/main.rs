@@ -108,11 +108,12 @@ impl Tools {
         }
 
         if browser {
-            step(5, steps, "Chromium and ChromeDriver from Debian");
-            if which("chromium").is_none() || which("chromedriver").is_none() {
+            // oathtool is the standard TOTP generator that the tests check the simulator against.
+            step(5, steps, "Chromium, ChromeDriver and oathtool from Debian");
+            if ["chromium", "chromedriver", "oathtool"].iter().any(|tool| which(tool).is_none()) {
                 run(Command::new("apt-get").arg("update"))?;
                 run(Command::new("apt-get")
-                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver", "oathtool"])
                     .env("DEBIAN_FRONTEND", "noninteractive"))?;
             }
         }

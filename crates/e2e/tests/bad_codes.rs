@@ -1,9 +1,19 @@
-//! A person mistypes the code in every way the issue names (letters, too few digits, a stale code), reads a clear
-//! message each time, and then succeeds with the right code.
+//! A person mistypes the code in every way the issue names (letters, too few digits, a stale code, a wrong code),
+//! reads a clear message each time, and then succeeds with the code that a standard generator, oathtool, gives.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use e2e::{Harness, totp_at, totp_now};
+
+/// The code that oathtool, a standard TOTP generator, gives for `secret` now.
+fn oathtool_totp(secret: &str) -> String {
+    let output = std::process::Command::new("oathtool")
+        .args(["--totp", "--base32", secret])
+        .output()
+        .expect("oathtool runs; `cargo xtask test` installs it");
+    assert!(output.status.success(), "oathtool failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8").trim().to_owned()
+}
 use thirtyfour::prelude::*;
 
 async fn submit(harness: &Harness, code: &str) {
@@ -41,7 +51,12 @@ async fn bad_codes_are_refused_clearly_and_the_person_can_retry() {
     submit(&harness, &stale).await;
     field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 2 tries left.").await;
 
-    submit(&harness, &totp_now(&secret)).await;
+    let current = totp_now(&secret);
+    let wrong: String = current.chars().map(|digit| if digit == '9' { '0' } else { char::from(digit as u8 + 1) }).collect();
+    submit(&harness, &wrong).await;
+    field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 1 try left.").await;
+
+    submit(&harness, &oathtool_totp(&secret)).await;
     harness.find_with_text(By::Css("p[role='status']"), "Authenticator app added.").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
     harness.stop().await;
