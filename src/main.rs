@@ -3,7 +3,7 @@
 fn main() {
     let root = web_sys::window().and_then(|window| window.document()).and_then(|document| document.get_element_by_id("mfa-enroll"));
     if let Some(root) = root {
-        // The page lives as long as the widget, so the handle is kept for good.
-        std::mem::forget(mfa_enroll_widget::mount(root, mfa_enroll_widget::AppProps { api_base: "/api".into() }));
+        // The widget lives as long as the page; dropping the handle leaves it mounted.
+        drop(mfa_enroll_widget::mount(root, mfa_enroll_widget::AppProps { api_base: "/api".into() }));
     }
 }

@@ -204,6 +204,9 @@ pub struct InnerError {
     /// Seconds to wait before trying again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// The largest value allowed, such as the number of devices a user may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_value: Option<u32>,
 }
 
 /// Top-level error codes that this project produces or acts on.
@@ -223,6 +226,11 @@ pub mod codes {
     pub const EXTRA_OTP_REQUIRED: &str = "EXTRA_OTP_REQUIRED";
     pub const INVALID_TOKEN: &str = "INVALID_TOKEN";
     pub const DEVICE_LOCKED: &str = "DEVICE_LOCKED";
+    pub const OTP_EXPIRED: &str = "OTP_EXPIRED";
+    pub const CONSTRAINT_VIOLATION: &str = "CONSTRAINT_VIOLATION";
+    pub const UNIQUENESS_VIOLATION: &str = "UNIQUENESS_VIOLATION";
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const INVALID_FILTER: &str = "INVALID_FILTER";
 }
 
 #[cfg(test)]

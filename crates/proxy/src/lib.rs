@@ -105,7 +105,7 @@ impl Proxy {
             Upstream::EmbeddedSimulator => {
                 let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Io)?;
                 let url = format!("http://{}", listener.local_addr().map_err(StartError::Io)?);
-                let simulator = pingone_simulator::Simulator::new(pingone_simulator::Fixture::demo());
+                let simulator = pingone_simulator::Simulator::demo();
                 let info = simulator.startup_info(&url);
                 let task = tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
                 let client = UpstreamClient::new(

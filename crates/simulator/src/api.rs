@@ -1,30 +1,71 @@
 //! PingOne's own routes: the client-credentials token endpoint and the MFA devices API of one environment.
 //!
 //! Handlers translate HTTP to the rules in `world` and back, adding the `_links` that PingOne puts on every
-//! resource. As in PingOne, the `Content-Type` of a POST selects the action.
+//! resource. As in PingOne, the `Content-Type` of a POST selects the action. Injected faults apply to these routes
+//! only, never to the control API.
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use devices_api::{
-    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CreateDevice, Device, DeviceStatus,
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
+    Device, DeviceStatus, DeviceType, IdRef, codes,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::Simulator;
 use crate::error::ApiError;
+use crate::world::{ListFilter, NewDevice};
 
 const DEVICES: &str = "/v1/environments/{environment_id}/users/{user_id}/devices";
 const DEVICE: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/{device_id}";
+const NICKNAME: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/{device_id}/nickname";
 
-pub fn routes() -> Router<Simulator> {
+pub fn routes(simulator: Simulator) -> Router<Simulator> {
     Router::new()
         .route("/{environment_id}/as/token", post(issue_token))
-        .route(DEVICES, get(list_devices).post(create_device))
+        .route(DEVICES, get(list_devices).post(devices_action))
         .route(DEVICE, get(read_device).post(device_action).delete(delete_device))
+        .route(NICKNAME, put(rename_device))
+        .layer(middleware::from_fn_with_state(simulator, inject_faults))
+}
+
+/// Added latency, 500s and dropped connections, in the shares that the faults setting asks for.
+async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
+    let faults = sim.world().faults;
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    if chance(faults.drop_rate) {
+        // A body that fails before its first byte makes the server close the connection without an answer.
+        let failing = dropped_body();
+        return Response::new(Body::from_stream(failing));
+    }
+    if chance(faults.error_rate) {
+        return ApiError::unexpected().into_response();
+    }
+    next.run(request).await
+}
+
+fn dropped_body() -> impl tokio_stream::Stream<Item = Result<Bytes, std::io::Error>> {
+    tokio_stream::once(Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "dropped by fault injection")))
+}
+
+/// True with probability `rate`.
+fn chance(rate: f64) -> bool {
+    if rate <= 0.0 {
+        return false;
+    }
+    let draw = u32::from_le_bytes(crate::world::random_bytes::<4>());
+    f64::from(draw) / f64::from(u32::MAX) < rate
 }
 
 #[derive(Deserialize)]
@@ -83,49 +124,99 @@ struct DevicePath {
     device_id: String,
 }
 
-/// Checks the worker token, then the environment: PingOne answers 401 before it looks at the path.
+/// Checks the worker token and its request limit, then the environment: PingOne answers 401 before it looks at
+/// the path.
 fn authorize(sim: &Simulator, headers: &HeaderMap, environment_id: &str) -> Result<(), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .ok_or_else(ApiError::invalid_token)?;
-    let world = sim.world();
-    world.check_token(token)?;
+    let mut world = sim.world();
+    world.admit(token)?;
     if world.is_environment(environment_id) { Ok(()) } else { Err(ApiError::not_found()) }
 }
 
 async fn list_devices(
     State(sim): State<Simulator>,
     Path(path): Path<UserPath>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    let devices = sim.world().devices(&path.user_id)?;
+    let filter = query.get("filter").map_or(Ok(ListFilter::All), |filter| parse_filter(filter))?;
+    let limit = match query.get("limit") {
+        Some(limit) => limit.parse::<usize>().map_err(|_| ApiError::invalid_data(codes::INVALID_VALUE, "limit", "limit must be a whole number"))?,
+        None => usize::MAX,
+    };
+    let expand_order = query.get("expand").is_some_and(|expand| expand.split(',').any(|part| part.trim() == "order"));
+    let (devices, order) = {
+        let world = sim.world();
+        (world.devices(&path.user_id, &filter)?, world.order(&path.user_id))
+    };
     let base = base_url(&headers);
-    let embedded: Vec<Value> = devices.iter().map(|device| with_links(&base, device)).collect();
+    let embedded: Vec<Value> = devices.iter().take(limit).map(|device| with_links(&base, device)).collect();
     let count = embedded.len();
-    Ok(Json(json!({
-        "_links": { "self": { "href": format!("{base}/environments/{}/users/{}/devices", path.environment_id, path.user_id) } },
+    let devices_href = format!("{base}/environments/{}/users/{}/devices", path.environment_id, path.user_id);
+    let mut body = json!({
+        "_links": { "self": { "href": devices_href }, "devices.reorder": { "href": devices_href } },
         "_embedded": { "devices": embedded },
         "count": count,
         "size": count,
-    })))
+    });
+    if expand_order {
+        body["_embedded"]["order"] = order.iter().map(|id| json!({ "id": id })).collect();
+    }
+    Ok(Json(body))
 }
 
-async fn create_device(
+/// PingOne's list filters: `status eq "ACTIVE"` and `type eq "SMS"`.
+fn parse_filter(filter: &str) -> Result<ListFilter, ApiError> {
+    let invalid = || ApiError::invalid_data(codes::INVALID_FILTER, "filter", "filter must be status eq \"…\" or type eq \"…\"");
+    let mut parts = filter.trim().splitn(3, ' ');
+    let (attribute, operator, value) = (parts.next(), parts.next(), parts.next());
+    let value = value.and_then(|v| v.trim().strip_prefix('"')).and_then(|v| v.strip_suffix('"')).ok_or_else(invalid)?;
+    if !operator.is_some_and(|op| op.eq_ignore_ascii_case("eq")) {
+        return Err(invalid());
+    }
+    let quoted = Value::String(value.to_owned());
+    match attribute {
+        Some("status") => serde_json::from_value(quoted).map(ListFilter::Status).map_err(|_| invalid()),
+        Some("type") => serde_json::from_value(quoted).map(ListFilter::Type).map_err(|_| invalid()),
+        _ => Err(invalid()),
+    }
+}
+
+/// `POST …/devices`: create (`application/json`) or set the order (`…devices.reorder+json`).
+async fn devices_action(
     State(sim): State<Simulator>,
     Path(path): Path<UserPath>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    if content_type(&headers) != CONTENT_TYPE_JSON {
-        return Err(ApiError::unsupported_media_type());
+    match content_type(&headers).as_str() {
+        CONTENT_TYPE_JSON => {
+            let request: NewDevice = parse_body(&body)?;
+            let created = sim.world().create_device(&path.user_id, request)?;
+            let mut device = with_links(&base_url(&headers), &created.device);
+            if let Some(otp) = created.test_otp {
+                device["test"] = json!({ "otp": otp });
+            }
+            Ok((StatusCode::CREATED, Json(device)).into_response())
+        }
+        CONTENT_TYPE_REORDER => {
+            #[derive(Deserialize)]
+            struct Order {
+                order: Vec<IdRef>,
+            }
+            let request: Order = parse_body(&body)?;
+            let order = sim.world().set_order(&path.user_id, request.order.into_iter().map(|entry| entry.id).collect())?;
+            let order: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
+            Ok(Json(json!({ "order": order })).into_response())
+        }
+        _ => Err(ApiError::unsupported_media_type()),
     }
-    let request: CreateDevice = parse_body(&body)?;
-    let device = sim.world().create_device(&path.user_id, request)?;
-    Ok((StatusCode::CREATED, Json(with_links(&base_url(&headers), &device))).into_response())
 }
 
 async fn read_device(
@@ -138,18 +229,42 @@ async fn read_device(
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
 
+/// `POST …/devices/{id}`: activate, or resend the pairing code, by content type.
 async fn device_action(
     State(sim): State<Simulator>,
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    if content_type(&headers) != CONTENT_TYPE_ACTIVATE {
+    let device = match content_type(&headers).as_str() {
+        CONTENT_TYPE_ACTIVATE => {
+            let request: ActivateDevice = parse_body(&body)?;
+            let resync = request.oath_resync.unwrap_or(false);
+            sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
+        }
+        CONTENT_TYPE_SEND_ACTIVATION_CODE => sim.world().resend_code(&path.user_id, &path.device_id)?,
+        _ => return Err(ApiError::unsupported_media_type()),
+    };
+    Ok(Json(with_links(&base_url(&headers), &device)))
+}
+
+async fn rename_device(
+    State(sim): State<Simulator>,
+    Path(path): Path<DevicePath>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&sim, &headers, &path.environment_id)?;
+    if content_type(&headers) != CONTENT_TYPE_JSON {
         return Err(ApiError::unsupported_media_type());
     }
-    let request: ActivateDevice = parse_body(&body)?;
-    let device = sim.world().activate(&path.user_id, &path.device_id, &request.otp)?;
+    #[derive(Deserialize)]
+    struct Nickname {
+        nickname: String,
+    }
+    let request: Nickname = parse_body(&body)?;
+    let device = sim.world().rename(&path.user_id, &path.device_id, &request.nickname)?;
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
 
@@ -197,6 +312,9 @@ fn with_links(base: &str, device: &Device) -> Value {
     });
     if device.status == DeviceStatus::ActivationRequired {
         links["device.activate"] = json!({ "href": self_href });
+        if matches!(device.device_type, DeviceType::Sms | DeviceType::Voice | DeviceType::Email) {
+            links["device.sendActivationCode"] = json!({ "href": self_href });
+        }
     }
     let mut value = serde_json::to_value(device).unwrap_or_default();
     value["_links"] = links;

@@ -3,20 +3,31 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::Simulator;
+use crate::settings::{Faults, MfaSettings, Policy};
 use crate::world::{OathToken, OutboxMessage};
 
 pub fn routes() -> Router<Simulator> {
     Router::new()
         .route("/sim/users", post(create_user))
-        .route("/sim/oath-tokens", post(add_oath_token))
+        .route("/sim/oath-tokens", post(add_oath_token).get(list_oath_tokens))
         .route("/sim/outbox", get(read_outbox))
         .route("/sim/clock", put(set_clock))
+        .route("/sim/policy", get(read_policy).put(set_policy))
+        .route("/sim/settings", get(read_settings).put(set_settings))
+        .route("/sim/faults", get(read_faults).put(set_faults))
+        .route("/sim/tokens", delete(expire_tokens))
+}
+
+/// 400 with every problem listed, for control requests that make no sense.
+fn refused(problems: Vec<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "problems": problems }))).into_response()
 }
 
 #[derive(Deserialize)]
@@ -30,9 +41,15 @@ async fn create_user(State(sim): State<Simulator>, Json(new_user): Json<NewUser>
     (StatusCode::CREATED, Json(json!({ "id": user.id, "username": user.username })))
 }
 
-async fn add_oath_token(State(sim): State<Simulator>, Json(token): Json<OathToken>) -> (StatusCode, Json<OathToken>) {
-    sim.world().add_oath_token(token.clone());
-    (StatusCode::CREATED, Json(token))
+async fn add_oath_token(State(sim): State<Simulator>, Json(token): Json<OathToken>) -> Response {
+    match sim.world().add_oath_token(token.clone()) {
+        Ok(()) => (StatusCode::CREATED, Json(token)).into_response(),
+        Err(problems) => refused(problems),
+    }
+}
+
+async fn list_oath_tokens(State(sim): State<Simulator>) -> Json<Vec<OathToken>> {
+    Json(sim.world().oath_tokens().to_vec())
 }
 
 #[derive(Deserialize)]
@@ -54,4 +71,52 @@ struct Clock {
 async fn set_clock(State(sim): State<Simulator>, Json(clock): Json<Clock>) -> Json<Value> {
     sim.world().set_clock_offset(clock.offset_seconds);
     Json(json!({ "offsetSeconds": clock.offset_seconds }))
+}
+
+async fn read_policy(State(sim): State<Simulator>) -> Json<Policy> {
+    Json(sim.world().policy.clone())
+}
+
+/// Replaces the policy; its id stays the environment's.
+async fn set_policy(State(sim): State<Simulator>, Json(mut policy): Json<Policy>) -> Response {
+    let problems = policy.problems();
+    if !problems.is_empty() {
+        return refused(problems);
+    }
+    let mut world = sim.world();
+    policy.id = world.policy.id.clone();
+    world.policy = policy.clone();
+    Json(policy).into_response()
+}
+
+async fn read_settings(State(sim): State<Simulator>) -> Json<MfaSettings> {
+    Json(sim.world().settings)
+}
+
+async fn set_settings(State(sim): State<Simulator>, Json(settings): Json<MfaSettings>) -> Response {
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        return refused(problems);
+    }
+    sim.world().settings = settings;
+    Json(settings).into_response()
+}
+
+async fn read_faults(State(sim): State<Simulator>) -> Json<Faults> {
+    Json(sim.world().faults)
+}
+
+async fn set_faults(State(sim): State<Simulator>, Json(faults): Json<Faults>) -> Response {
+    let problems = faults.problems();
+    if !problems.is_empty() {
+        return refused(problems);
+    }
+    sim.world().faults = faults;
+    Json(faults).into_response()
+}
+
+/// Ends every worker token now: the next request with one gets a 401.
+async fn expire_tokens(State(sim): State<Simulator>) -> StatusCode {
+    sim.world().expire_tokens();
+    StatusCode::NO_CONTENT
 }

@@ -10,6 +10,7 @@ mod api;
 mod control;
 mod error;
 pub mod otp;
+pub mod settings;
 mod world;
 
 use std::future::Future;
@@ -20,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+use settings::{Faults, MfaSettings, Policy};
+pub use world::OathToken;
 use world::World;
 
 /// What a simulator starts with. The demo's is checked in as `fixtures/demo.json`.
@@ -29,12 +32,17 @@ pub struct Fixture {
     pub environment_id: String,
     pub client_id: String,
     pub client_secret: String,
-    pub policy_id: String,
     pub demo_user_id: String,
     pub users: Vec<FixtureUser>,
-    /// How long a worker token lives; PingOne's is one hour.
-    #[serde(default = "default_token_lifetime")]
-    pub token_lifetime_seconds: i64,
+    /// The device authentication policy; its `id` is the one new devices may name.
+    pub policy: Policy,
+    #[serde(default)]
+    pub settings: MfaSettings,
+    #[serde(default)]
+    pub faults: Faults,
+    /// The OATH hardware tokens in the environment's inventory.
+    #[serde(default)]
+    pub oath_tokens: Vec<OathToken>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,12 +52,8 @@ pub struct FixtureUser {
     pub username: String,
 }
 
-fn default_token_lifetime() -> i64 {
-    3600
-}
-
 impl Fixture {
-    /// The checked-in demo fixture: one environment, one worker client and one demo user.
+    /// The checked-in demo fixture: one environment, one worker client, one demo user and two OATH tokens.
     pub fn demo() -> Self {
         serde_json::from_str(include_str!("../fixtures/demo.json")).expect("the checked-in demo fixture is valid")
     }
@@ -69,8 +73,15 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    pub fn new(fixture: Fixture) -> Self {
-        Self { world: Arc::new(Mutex::new(World::new(&fixture))), fixture: Arc::new(fixture) }
+    /// A simulator seeded from `fixture`, or every problem with the fixture's values.
+    pub fn new(fixture: Fixture) -> Result<Self, Vec<String>> {
+        let world = World::new(&fixture)?;
+        Ok(Self { world: Arc::new(Mutex::new(world)), fixture: Arc::new(fixture) })
+    }
+
+    /// The demo simulator, from the checked-in fixture.
+    pub fn demo() -> Self {
+        Self::new(Fixture::demo()).expect("the checked-in demo fixture has valid values")
     }
 
     pub fn fixture(&self) -> &Fixture {
@@ -86,7 +97,7 @@ impl Simulator {
             client_id: self.fixture.client_id.clone(),
             client_secret: self.fixture.client_secret.clone(),
             demo_user_id: self.fixture.demo_user_id.clone(),
-            policy_id: self.fixture.policy_id.clone(),
+            policy_id: self.fixture.policy.id.clone(),
         }
     }
 
@@ -113,7 +124,7 @@ pub struct StartupInfo {
 
 /// The whole simulator: PingOne's routes and the `/sim/` control API.
 pub fn router(simulator: Simulator) -> Router {
-    api::routes().merge(control::routes()).with_state(simulator)
+    api::routes(simulator.clone()).merge(control::routes()).with_state(simulator)
 }
 
 /// Serves `simulator` on `listener` until `shutdown` completes.

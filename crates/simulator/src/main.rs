@@ -16,18 +16,39 @@ struct Args {
     /// A fixture file; the checked-in demo fixture when absent.
     #[arg(long)]
     fixture: Option<PathBuf>,
+    /// Added to every answer on PingOne's routes, in milliseconds.
+    #[arg(long)]
+    latency_ms: Option<u64>,
+    /// The share of requests, 0 to 1, answered with a 500.
+    #[arg(long)]
+    error_rate: Option<f64>,
+    /// The share of requests, 0 to 1, whose connection is dropped.
+    #[arg(long)]
+    drop_rate: Option<f64>,
+    /// Requests a second that one worker token may make before it gets 429s.
+    #[arg(long)]
+    requests_per_second: Option<u32>,
+    /// How long new worker tokens live, in seconds.
+    #[arg(long)]
+    token_lifetime_seconds: Option<i64>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
-    let fixture = match &args.fixture {
+    let mut fixture = match &args.fixture {
         Some(path) => Fixture::from_file(path)?,
         None => Fixture::demo(),
     };
+    let faults = &mut fixture.faults;
+    faults.latency_ms = args.latency_ms.unwrap_or(faults.latency_ms);
+    faults.error_rate = args.error_rate.unwrap_or(faults.error_rate);
+    faults.drop_rate = args.drop_rate.unwrap_or(faults.drop_rate);
+    faults.requests_per_second = args.requests_per_second.unwrap_or(faults.requests_per_second);
+    faults.token_lifetime_seconds = args.token_lifetime_seconds.unwrap_or(faults.token_lifetime_seconds);
+    let simulator = Simulator::new(fixture).map_err(|problems| format!("invalid fixture:\n  {}", problems.join("\n  ")))?;
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let simulator = Simulator::new(fixture);
     let info = simulator.startup_info(&format!("http://{address}"));
     println!("{}", serde_json::to_string(&info).map_err(|e| e.to_string())?);
     pingone_simulator::serve(listener, simulator, shutdown_signal()).await.map_err(|e| e.to_string())

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pingone_simulator::otp::{hotp, totp_step};
-use pingone_simulator::{Fixture, Simulator, StartupInfo};
+use pingone_simulator::{Simulator, StartupInfo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ impl Sim {
     async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let simulator = Simulator::new(Fixture::demo());
+        let simulator = Simulator::demo();
         let info = simulator.startup_info(&base);
         tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
         let http = reqwest::Client::new();
