@@ -51,7 +51,8 @@ pub async fn list_devices(base: &str) -> Result<Vec<Device>, ApiError> {
 /// `POST {base}/devices`: a new device of `device_type`, waiting for activation.
 pub async fn create_device(base: &str, device_type: DeviceType) -> Result<Device, ApiError> {
     let body = serde_json::to_string(&CreateDevice::of_type(device_type)).map_err(|_| ApiError::Unreadable)?;
-    let response = send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
+    let response =
+        send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
     json(response).await
 }
 
@@ -66,7 +67,8 @@ pub async fn activate_device(base: &str, device_id: &str, otp: &str) -> Result<D
 
 /// `DELETE {base}/devices/{id}`.
 pub async fn delete_device(base: &str, device_id: &str) -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{base}/devices/{device_id}")).send().await.map_err(|_| ApiError::Network)?;
+    let response =
+        Request::delete(&format!("{base}/devices/{device_id}")).send().await.map_err(|_| ApiError::Network)?;
     checked(response).await.map(drop)
 }
 

@@ -86,7 +86,8 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let on_remove = {
-        let (removing, notice, base, reload) = (removing.clone(), notice.clone(), props.api_base.clone(), reload.clone());
+        let (removing, notice, base, reload) =
+            (removing.clone(), notice.clone(), props.api_base.clone(), reload.clone());
         Callback::from(move |device_id: String| {
             removing.set(Some(device_id.clone().into()));
             let (removing, notice, base, reload) = (removing.clone(), notice.clone(), base.clone(), reload.clone());

@@ -51,7 +51,13 @@ mod tests {
             .path
             .split('M')
             .filter(|part| !part.is_empty())
-            .map(|part| part.split('h').nth(1).and_then(|run| run.split('v').next()).and_then(|n| n.parse::<usize>().ok()).expect("run"))
+            .map(|part| {
+                part.split('h')
+                    .nth(1)
+                    .and_then(|run| run.split('v').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .expect("run")
+            })
             .sum();
         assert_eq!(drawn, dark);
         assert_eq!(drawing.size, code.width() + 8);

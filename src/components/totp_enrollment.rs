@@ -137,9 +137,13 @@ fn describe_problem(problem: &CodeProblem, messages: &Messages) -> String {
     match problem {
         CodeProblem::NotDigits => messages.code_not_digits.to_owned(),
         CodeProblem::WrongLength => messages.code_wrong_length.to_owned(),
-        CodeProblem::Wrong { attempts_left: Some(left) } => format!("{} {}", messages.code_wrong, (messages.attempts_left)(*left)),
+        CodeProblem::Wrong { attempts_left: Some(left) } => {
+            format!("{} {}", messages.code_wrong, (messages.attempts_left)(*left))
+        }
         CodeProblem::Wrong { attempts_left: None } => messages.code_wrong.to_owned(),
-        CodeProblem::Locked { until: Some(until) } => format!("{} {}", messages.device_locked, (messages.locked_until)(until)),
+        CodeProblem::Locked { until: Some(until) } => {
+            format!("{} {}", messages.device_locked, (messages.locked_until)(until))
+        }
         CodeProblem::Locked { until: None } => messages.device_locked.to_owned(),
         CodeProblem::Failed(error) => i18n::describe(error, messages).to_owned(),
     }

@@ -120,7 +120,9 @@ impl TotpFlow {
             (S::Creating, A::Created(Err(error))) => S::CreateFailed(error),
             (S::CreateFailed(_), A::Retry) => S::Creating,
             (S::CreateFailed(_), A::Cancel) => S::Finished(None),
-            (S::AwaitingCode(entry), A::CodeChanged(code)) => S::AwaitingCode(CodeEntry { code, problem: None, ..entry }),
+            (S::AwaitingCode(entry), A::CodeChanged(code)) => {
+                S::AwaitingCode(CodeEntry { code, problem: None, ..entry })
+            }
             (S::AwaitingCode(entry), A::Submit) => match check_code(&entry.code) {
                 Ok(()) => S::Verifying(CodeEntry { problem: None, ..entry }),
                 Err(problem) => S::AwaitingCode(CodeEntry { problem: Some(problem), ..entry }),
@@ -167,8 +169,12 @@ fn enrollment_of(device: Device) -> Option<Enrollment> {
 
 fn problem_of(error: ApiError) -> CodeProblem {
     match error.detail_code() {
-        Some(codes::INVALID_OTP) => CodeProblem::Wrong { attempts_left: error.inner().and_then(|inner| inner.remaining_attempts) },
-        Some(codes::DEVICE_LOCKED) => CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) },
+        Some(codes::INVALID_OTP) => {
+            CodeProblem::Wrong { attempts_left: error.inner().and_then(|inner| inner.remaining_attempts) }
+        }
+        Some(codes::DEVICE_LOCKED) => {
+            CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) }
+        }
         Some(codes::INVALID_VALUE) if is_about_otp(&error) => CodeProblem::NotDigits,
         _ => CodeProblem::Failed(error),
     }
@@ -260,13 +266,17 @@ mod tests {
         let flow = typed(" 123 456 ");
         assert_eq!(
             flow.pending_request(),
-            Some(TotpRequest::Activate { device_id: "1c41a471-3195-4edf-90fd-f9283028ab1a".into(), otp: "123456".into() })
+            Some(TotpRequest::Activate {
+                device_id: "1c41a471-3195-4edf-90fd-f9283028ab1a".into(),
+                otp: "123456".into()
+            })
         );
     }
 
     #[test]
     fn a_wrong_code_clears_the_field_and_says_how_many_tries_are_left() {
-        let flow = typed("123456").next(TotpAction::Verified(Err(server_error("INVALID_OTP", serde_json::json!({"remainingAttempts": 2})))));
+        let flow = typed("123456")
+            .next(TotpAction::Verified(Err(server_error("INVALID_OTP", serde_json::json!({"remainingAttempts": 2})))));
         assert_eq!(problem(&flow), Some(CodeProblem::Wrong { attempts_left: Some(2) }));
         let TotpStep::AwaitingCode(entry) = &flow.step else { panic!() };
         assert_eq!(entry.code, "");

@@ -104,7 +104,10 @@ impl Tools {
         step(4, steps, &format!("wasm-opt from npm binaryen@{BINARYEN_VERSION}"));
         if !self.has_version("wasm-opt", &format!("version {}", BINARYEN_VERSION.split('.').next().unwrap_or(""))) {
             let prefix = self.dir.join("npm");
-            run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+            run(Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
         }
 
         if browser {
@@ -136,7 +139,8 @@ impl Tools {
 
 /// The `wasm-bindgen` version in Cargo.lock, which the CLI must match exactly.
 fn wasm_bindgen_version() -> Result<String, String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock =
+        std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\"" {

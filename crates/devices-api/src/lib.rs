@@ -258,8 +258,7 @@ mod tests {
 
     #[test]
     fn keeps_device_types_and_statuses_it_does_not_name() {
-        let device: Device =
-            serde_json::from_str(r#"{"id":"d","type":"FIDO2","status":"BLOCKED"}"#).expect("parses");
+        let device: Device = serde_json::from_str(r#"{"id":"d","type":"FIDO2","status":"BLOCKED"}"#).expect("parses");
         assert_eq!(device.device_type, DeviceType::Other("FIDO2".into()));
         assert_eq!(device.status, DeviceStatus::Other("BLOCKED".into()));
         let back = serde_json::to_value(&device).expect("serializes");

@@ -174,7 +174,9 @@ mod tests {
     #[test]
     fn totp_matches_rfc_6238_appendix_b_for_sha1() {
         let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
-        for (time, code) in [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")] {
+        for (time, code) in
+            [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")]
+        {
             let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
             assert_eq!(hotp_code(&key, time / 30, 8), code);
         }

@@ -49,10 +49,12 @@ async fn bad_codes_are_refused_clearly_and_the_person_can_retry() {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
     let stale = totp_at(&secret, now - 600);
     submit(&harness, &stale).await;
-    field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 2 tries left.").await;
+    field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 2 tries left.")
+        .await;
 
     let current = totp_now(&secret);
-    let wrong: String = current.chars().map(|digit| if digit == '9' { '0' } else { char::from(digit as u8 + 1) }).collect();
+    let wrong: String =
+        current.chars().map(|digit| if digit == '9' { '0' } else { char::from(digit as u8 + 1) }).collect();
     submit(&harness, &wrong).await;
     field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 1 try left.").await;
 

@@ -13,5 +13,8 @@ fn the_release_payload_fits_the_budget() {
     for (name, size) in &sizes {
         println!("{name}: {:.1} KiB gzip -9", *size as f64 / 1024.0);
     }
-    assert!(total <= BUDGET_BYTES, "the payload is {total} bytes under gzip -9, over the budget of {BUDGET_BYTES}: {sizes:?}");
+    assert!(
+        total <= BUDGET_BYTES,
+        "the payload is {total} bytes under gzip -9, over the budget of {BUDGET_BYTES}: {sizes:?}"
+    );
 }

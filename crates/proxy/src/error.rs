@@ -37,9 +37,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
-            Self::Unauthenticated => {
-                (StatusCode::UNAUTHORIZED, Self::body(codes::UNAUTHENTICATED, "Sign in again to manage your devices.", vec![]))
-            }
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                Self::body(codes::UNAUTHENTICATED, "Sign in again to manage your devices.", vec![]),
+            ),
             Self::InvalidData { target, message } => (
                 StatusCode::BAD_REQUEST,
                 Self::body(
@@ -53,19 +54,31 @@ impl IntoResponse for AppError {
                     }],
                 ),
             ),
-            Self::InvalidRequest(message) => (StatusCode::BAD_REQUEST, Self::body(codes::INVALID_REQUEST, message, vec![])),
+            Self::InvalidRequest(message) => {
+                (StatusCode::BAD_REQUEST, Self::body(codes::INVALID_REQUEST, message, vec![]))
+            }
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::body(codes::INVALID_REQUEST, "The request content type is not supported.", vec![]),
             ),
-            Self::NotFound => (StatusCode::NOT_FOUND, Self::body(codes::NOT_FOUND, "The requested resource was not found.", vec![])),
+            Self::NotFound => {
+                (StatusCode::NOT_FOUND, Self::body(codes::NOT_FOUND, "The requested resource was not found.", vec![]))
+            }
             Self::UpstreamUnavailable => (
                 StatusCode::BAD_GATEWAY,
-                Self::body(codes::UPSTREAM_UNAVAILABLE, "The identity service is unavailable. Try again shortly.", vec![]),
+                Self::body(
+                    codes::UPSTREAM_UNAVAILABLE,
+                    "The identity service is unavailable. Try again shortly.",
+                    vec![],
+                ),
             ),
             Self::UpstreamTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,
-                Self::body(codes::UPSTREAM_UNAVAILABLE, "The identity service did not answer in time. Try again shortly.", vec![]),
+                Self::body(
+                    codes::UPSTREAM_UNAVAILABLE,
+                    "The identity service did not answer in time. Try again shortly.",
+                    vec![],
+                ),
             ),
             Self::Upstream { status, body, retry_after } => {
                 let mut response = (status, Json(body)).into_response();

@@ -149,7 +149,11 @@ impl Proxy {
     }
 
     /// Serves on `listener` until `shutdown` completes; in-flight requests finish first.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(listener, self.app()).with_graceful_shutdown(shutdown).await
     }
 }

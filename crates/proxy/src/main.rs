@@ -24,7 +24,9 @@ async fn main() -> Result<(), String> {
     let args = Args::parse();
     let config = Config { site_dir: args.site, ..Config::default() };
     let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("mfa-enroll demo: open http://{address}/");
     println!("  acting as the demo user {}", proxy.demo_user_id().unwrap_or("-"));

@@ -51,7 +51,8 @@ async fn create_device(State(state): State<AppState>, headers: HeaderMap, body: 
     // A worker token would otherwise create a pre-activated device, with no proof that the person holds it.
     request.status = Some(DeviceStatus::ActivationRequired);
     request.policy = state.policy_id.clone().map(|id| devices_api::IdRef { id });
-    let body = serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
+    let body =
+        serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
     forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, body))).await
 }
 
@@ -71,7 +72,8 @@ async fn device_action(
     if !otp_is_valid {
         return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
     }
-    let body = serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
+    let body =
+        serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
     forward(&state, Method::POST, &user, &format!("/{id}"), Some((CONTENT_TYPE_ACTIVATE, body))).await
 }
 

@@ -57,7 +57,13 @@ struct TokenResponse {
 }
 
 impl UpstreamClient {
-    pub fn new(api_url: &str, auth_url: &str, environment_id: &str, client_id: &str, client_secret: SecretString) -> Self {
+    pub fn new(
+        api_url: &str,
+        auth_url: &str,
+        environment_id: &str,
+        client_id: &str,
+        client_secret: SecretString,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)

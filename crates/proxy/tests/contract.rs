@@ -73,8 +73,13 @@ async fn a_device_is_activated_and_deleted_through_the_contract() {
     let proxy = start(Config::default()).await;
     let (_, device) = proxy.create(json!({ "type": "TOTP" })).await;
     let id = device["id"].as_str().expect("id");
-    let (status, active) =
-        proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": code_now(device["secret"].as_str().expect("secret")) }).to_string()).await;
+    let (status, active) = proxy
+        .post(
+            &format!("/devices/{id}"),
+            ACTIVATE,
+            &json!({ "otp": code_now(device["secret"].as_str().expect("secret")) }).to_string(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{active}");
     assert_eq!(active["status"], "ACTIVE");
 
@@ -98,7 +103,13 @@ async fn a_wrong_code_comes_back_as_pingone_said_it() {
 async fn ids_that_are_not_uuids_are_refused_before_any_upstream_call() {
     let proxy = start(Config::default()).await;
     // A bare `..` never arrives: clients resolve it before sending, as browsers do.
-    for id in ["..%2F..%2Fusers", "%2e%2e%2f", "not-a-uuid", "1c41a4713195-4edf-90fd-f9283028ab1a0", "{1c41a471-3195-4edf-90fd-f9283028ab1a}"] {
+    for id in [
+        "..%2F..%2Fusers",
+        "%2e%2e%2f",
+        "not-a-uuid",
+        "1c41a4713195-4edf-90fd-f9283028ab1a0",
+        "{1c41a471-3195-4edf-90fd-f9283028ab1a}",
+    ] {
         let url = format!("{}/api/devices/{id}", proxy.base);
         let deleted = proxy.http.delete(&url).send().await.expect("answer");
         assert_eq!(deleted.status(), StatusCode::BAD_REQUEST, "DELETE {id}");
@@ -122,13 +133,19 @@ async fn bodies_outside_the_contract_are_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = proxy.post("/devices", "text/plain", r#"{"type":"TOTP"}"#).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let (status, _) = proxy.post("/devices", "application/json", &format!(r#"{{"type":"TOTP","nickname":"{}"}}"#, "x".repeat(9000))).await;
+    let (status, _) = proxy
+        .post("/devices", "application/json", &format!(r#"{{"type":"TOTP","nickname":"{}"}}"#, "x".repeat(9000)))
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
     let id = "1c41a471-3195-4edf-90fd-f9283028ab1a";
     for otp in ["12345", "12345678901", "12a456", ""] {
         let (status, body) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": otp }).to_string()).await;
-        assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("otp")), "otp {otp:?}");
+        assert_eq!(
+            (status, body["details"][0]["target"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("otp")),
+            "otp {otp:?}"
+        );
     }
     let (status, _) = proxy.post(&format!("/devices/{id}"), "application/json", r#"{"otp":"123456"}"#).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -143,7 +160,13 @@ async fn an_expired_worker_token_is_refreshed_and_the_request_retried() {
     let proxy = start(Config::default()).await;
     assert_eq!(proxy.list().await.0, StatusCode::OK);
     // Two hours later on the simulator's clock, the proxy's cached token is refused upstream with a 401.
-    let moved = proxy.http.put(format!("{}/sim/clock", proxy.simulator)).json(&json!({ "offsetSeconds": 7200 })).send().await.expect("answer");
+    let moved = proxy
+        .http
+        .put(format!("{}/sim/clock", proxy.simulator))
+        .json(&json!({ "offsetSeconds": 7200 }))
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(moved.status(), StatusCode::OK);
     let (status, list) = proxy.list().await;
     assert_eq!(status, StatusCode::OK, "{list}");

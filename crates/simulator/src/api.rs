@@ -146,7 +146,9 @@ async fn list_devices(
     authorize(&sim, &headers, &path.environment_id)?;
     let filter = query.get("filter").map_or(Ok(ListFilter::All), |filter| parse_filter(filter))?;
     let limit = match query.get("limit") {
-        Some(limit) => limit.parse::<usize>().map_err(|_| ApiError::invalid_data(codes::INVALID_VALUE, "limit", "limit must be a whole number"))?,
+        Some(limit) => limit
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid_data(codes::INVALID_VALUE, "limit", "limit must be a whole number"))?,
         None => usize::MAX,
     };
     let expand_order = query.get("expand").is_some_and(|expand| expand.split(',').any(|part| part.trim() == "order"));
@@ -172,7 +174,8 @@ async fn list_devices(
 
 /// PingOne's list filters: `status eq "ACTIVE"` and `type eq "SMS"`.
 fn parse_filter(filter: &str) -> Result<ListFilter, ApiError> {
-    let invalid = || ApiError::invalid_data(codes::INVALID_FILTER, "filter", "filter must be status eq \"…\" or type eq \"…\"");
+    let invalid =
+        || ApiError::invalid_data(codes::INVALID_FILTER, "filter", "filter must be status eq \"…\" or type eq \"…\"");
     let mut parts = filter.trim().splitn(3, ' ');
     let (attribute, operator, value) = (parts.next(), parts.next(), parts.next());
     let value = value.and_then(|v| v.trim().strip_prefix('"')).and_then(|v| v.strip_suffix('"')).ok_or_else(invalid)?;
@@ -195,27 +198,26 @@ async fn devices_action(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    match content_type(&headers).as_str() {
-        CONTENT_TYPE_JSON => {
-            let request: NewDevice = parse_body(&body)?;
-            let created = sim.world().create_device(&path.user_id, request)?;
-            let mut device = with_links(&base_url(&headers), &created.device);
-            if let Some(otp) = created.test_otp {
-                device["test"] = json!({ "otp": otp });
-            }
-            Ok((StatusCode::CREATED, Json(device)).into_response())
+    let media_type = content_type(&headers);
+    if media_type.eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
+        let request: NewDevice = parse_body(&body)?;
+        let created = sim.world().create_device(&path.user_id, request)?;
+        let mut device = with_links(&base_url(&headers), &created.device);
+        if let Some(otp) = created.test_otp {
+            device["test"] = json!({ "otp": otp });
         }
-        CONTENT_TYPE_REORDER => {
-            #[derive(Deserialize)]
-            struct Order {
-                order: Vec<IdRef>,
-            }
-            let request: Order = parse_body(&body)?;
-            let order = sim.world().set_order(&path.user_id, request.order.into_iter().map(|entry| entry.id).collect())?;
-            let order: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
-            Ok(Json(json!({ "order": order })).into_response())
+        Ok((StatusCode::CREATED, Json(device)).into_response())
+    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
+        #[derive(Deserialize)]
+        struct Order {
+            order: Vec<IdRef>,
         }
-        _ => Err(ApiError::unsupported_media_type()),
+        let request: Order = parse_body(&body)?;
+        let order = sim.world().set_order(&path.user_id, request.order.into_iter().map(|entry| entry.id).collect())?;
+        let order: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
+        Ok(Json(json!({ "order": order })).into_response())
+    } else {
+        Err(ApiError::unsupported_media_type())
     }
 }
 
@@ -237,14 +239,15 @@ async fn device_action(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    let device = match content_type(&headers).as_str() {
-        CONTENT_TYPE_ACTIVATE => {
-            let request: ActivateDevice = parse_body(&body)?;
-            let resync = request.oath_resync.unwrap_or(false);
-            sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
-        }
-        CONTENT_TYPE_SEND_ACTIVATION_CODE => sim.world().resend_code(&path.user_id, &path.device_id)?,
-        _ => return Err(ApiError::unsupported_media_type()),
+    let media_type = content_type(&headers);
+    let device = if media_type.eq_ignore_ascii_case(CONTENT_TYPE_ACTIVATE) {
+        let request: ActivateDevice = parse_body(&body)?;
+        let resync = request.oath_resync.unwrap_or(false);
+        sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
+    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
+        sim.world().resend_code(&path.user_id, &path.device_id)?
+    } else {
+        return Err(ApiError::unsupported_media_type());
     };
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
@@ -256,7 +259,7 @@ async fn rename_device(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    if content_type(&headers) != CONTENT_TYPE_JSON {
+    if !content_type(&headers).eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
         return Err(ApiError::unsupported_media_type());
     }
     #[derive(Deserialize)]
@@ -278,14 +281,13 @@ async fn delete_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The media type of a request, without parameters such as `charset`.
-fn content_type(headers: &HeaderMap) -> String {
+/// The media type of a request, without parameters such as `charset`; compare it ignoring case.
+fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default()
+        .map_or("", str::trim)
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

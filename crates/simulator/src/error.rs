@@ -39,8 +39,12 @@ impl ApiError {
 
     /// 401 `ACCESS_FAILED`: no token, an unknown one or an expired one.
     pub fn invalid_token() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, codes::ACCESS_FAILED, "The request could not be completed. Access token is invalid or expired.")
-            .with_detail(codes::INVALID_TOKEN, "Authorization", "The access token is invalid or expired.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            codes::ACCESS_FAILED,
+            "The request could not be completed. Access token is invalid or expired.",
+        )
+        .with_detail(codes::INVALID_TOKEN, "Authorization", "The access token is invalid or expired.")
     }
 
     /// 404 `NOT_FOUND`: an unknown environment, user or device.
@@ -50,14 +54,19 @@ impl ApiError {
 
     /// 415 `INVALID_REQUEST`: a content type that selects no action here.
     pub fn unsupported_media_type() -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::INVALID_REQUEST, "The request content type is not supported.")
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::INVALID_REQUEST,
+            "The request content type is not supported.",
+        )
     }
 
     /// 429 `REQUEST_LIMITED`, with `Retry-After`.
     pub fn request_limited(retry_after: u32) -> Self {
-        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, codes::REQUEST_LIMITED, "The request was rate limited.")
-            .with_detail(codes::LIMIT_EXCEEDED, "request", "Too many requests.")
-            .with_inner(InnerError { retry_after: Some(retry_after), ..InnerError::default() });
+        let mut error =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, codes::REQUEST_LIMITED, "The request was rate limited.")
+                .with_detail(codes::LIMIT_EXCEEDED, "request", "Too many requests.")
+                .with_inner(InnerError { retry_after: Some(retry_after), ..InnerError::default() });
         error.retry_after = Some(retry_after);
         error
     }
@@ -69,18 +78,14 @@ impl ApiError {
 
     /// The user already has as many active devices as the MFA settings allow.
     pub fn device_limit(maximum: usize) -> Self {
-        Self::invalid_data(codes::LIMIT_EXCEEDED, "type", "The user has the maximum number of devices").with_inner(InnerError {
-            maximum_value: u32::try_from(maximum).ok(),
-            ..InnerError::default()
-        })
+        Self::invalid_data(codes::LIMIT_EXCEEDED, "type", "The user has the maximum number of devices")
+            .with_inner(InnerError { maximum_value: u32::try_from(maximum).ok(), ..InnerError::default() })
     }
 
     /// Too many wrong codes: the device takes none until `until`.
     pub fn device_locked(until: OffsetDateTime) -> Self {
-        Self::invalid_data(codes::DEVICE_LOCKED, "otp", "The device is locked after too many wrong OTPs").with_inner(InnerError {
-            lock_expires_at: Some(crate::world::timestamp(until)),
-            ..InnerError::default()
-        })
+        Self::invalid_data(codes::DEVICE_LOCKED, "otp", "The device is locked after too many wrong OTPs")
+            .with_inner(InnerError { lock_expires_at: Some(crate::world::timestamp(until)), ..InnerError::default() })
     }
 
     /// The pairing code has expired, or was never sent, or was spent by too many wrong tries: a new one is needed.
@@ -94,7 +99,12 @@ impl ApiError {
     }
 
     pub fn with_detail(mut self, code: &str, target: &str, message: &str) -> Self {
-        self.details.push(ErrorDetail { code: code.into(), target: Some(target.into()), message: message.into(), inner_error: None });
+        self.details.push(ErrorDetail {
+            code: code.into(),
+            target: Some(target.into()),
+            message: message.into(),
+            inner_error: None,
+        });
         self
     }
 
@@ -109,7 +119,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { id: uuid::Uuid::new_v4().to_string(), code: self.code.into(), message: self.message.into(), details: self.details };
+        let body = ErrorBody {
+            id: uuid::Uuid::new_v4().to_string(),
+            code: self.code.into(),
+            message: self.message.into(),
+            details: self.details,
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());

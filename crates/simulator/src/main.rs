@@ -46,8 +46,11 @@ async fn main() -> Result<(), String> {
     faults.drop_rate = args.drop_rate.unwrap_or(faults.drop_rate);
     faults.requests_per_second = args.requests_per_second.unwrap_or(faults.requests_per_second);
     faults.token_lifetime_seconds = args.token_lifetime_seconds.unwrap_or(faults.token_lifetime_seconds);
-    let simulator = Simulator::new(fixture).map_err(|problems| format!("invalid fixture:\n  {}", problems.join("\n  ")))?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let simulator =
+        Simulator::new(fixture).map_err(|problems| format!("invalid fixture:\n  {}", problems.join("\n  ")))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let info = simulator.startup_info(&format!("http://{address}"));
     println!("{}", serde_json::to_string(&info).map_err(|e| e.to_string())?);

@@ -41,9 +41,8 @@ mod tests {
 
     #[test]
     fn hotp_matches_rfc_4226_appendix_d() {
-        let expected = [
-            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
-        ];
+        let expected =
+            ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
         for (counter, code) in expected.iter().enumerate() {
             assert_eq!(hotp(RFC_SECRET, counter as u64, 6), *code, "counter {counter}");
         }

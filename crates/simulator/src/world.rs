@@ -241,7 +241,8 @@ impl World {
         self.user(user_id)?;
         let order = self.orders.get(user_id).map(Vec::as_slice).unwrap_or_default();
         let position = |id: &str| order.iter().position(|ordered| ordered == id).unwrap_or(usize::MAX);
-        let mut devices: Vec<&Device> = self.devices.iter().filter(|r| owner(&r.device) == user_id).map(|r| &r.device).collect();
+        let mut devices: Vec<&Device> =
+            self.devices.iter().filter(|r| owner(&r.device) == user_id).map(|r| &r.device).collect();
         devices.sort_by_key(|device| position(&device.id));
         Ok(devices
             .into_iter()
@@ -292,7 +293,11 @@ impl World {
         if let Some(policy) = &request.policy
             && policy.id != self.policy.id
         {
-            return Err(ApiError::invalid_data(codes::INVALID_VALUE, "policy.id", "No device authentication policy has this id"));
+            return Err(ApiError::invalid_data(
+                codes::INVALID_VALUE,
+                "policy.id",
+                "No device authentication policy has this id",
+            ));
         }
         if !method.enabled || method.pairing_disabled {
             return Err(ApiError::invalid_data(
@@ -305,7 +310,11 @@ impl World {
             None | Some(DeviceStatus::Active) => DeviceStatus::Active,
             Some(DeviceStatus::ActivationRequired) => DeviceStatus::ActivationRequired,
             Some(DeviceStatus::Other(_)) => {
-                return Err(ApiError::invalid_data(codes::INVALID_VALUE, "status", "status must be ACTIVE or ACTIVATION_REQUIRED"));
+                return Err(ApiError::invalid_data(
+                    codes::INVALID_VALUE,
+                    "status",
+                    "status must be ACTIVE or ACTIVATION_REQUIRED",
+                ));
             }
         };
         if let Some(nickname) = &request.nickname {
@@ -313,7 +322,11 @@ impl World {
         }
         let delivered = matches!(device_type, DeviceType::Sms | DeviceType::Voice | DeviceType::Email);
         if request.test_mode && !delivered {
-            return Err(ApiError::invalid_data(codes::INVALID_VALUE, "testMode", "testMode applies to SMS, voice and email devices only"));
+            return Err(ApiError::invalid_data(
+                codes::INVALID_VALUE,
+                "testMode",
+                "testMode applies to SMS, voice and email devices only",
+            ));
         }
         if self.active_devices(user_id) >= self.settings.max_allowed_devices {
             return Err(ApiError::device_limit(self.settings.max_allowed_devices));
@@ -323,7 +336,9 @@ impl World {
         let mut device = new_device(&device_type, status.clone(), &self.environment_id, user_id, now, request.nickname);
         let credential = match device_type {
             DeviceType::Sms | DeviceType::Voice => {
-                let phone = request.phone.ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "phone", "phone is required"))?;
+                let phone = request
+                    .phone
+                    .ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "phone", "phone is required"))?;
                 device.phone = Some(normalize_phone(&phone)?);
                 if device_type == DeviceType::Voice && self.settings.phone_extensions_enabled {
                     device.extension = request.extension.map(|extension| check_extension(&extension)).transpose()?;
@@ -331,7 +346,9 @@ impl World {
                 Credential::Delivered { pending: None }
             }
             DeviceType::Email => {
-                let email = request.email.ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "email", "email is required"))?;
+                let email = request
+                    .email
+                    .ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "email", "email is required"))?;
                 device.email = Some(check_email(&email)?);
                 Credential::Delivered { pending: None }
             }
@@ -343,16 +360,23 @@ impl World {
                 Credential::Totp { key }
             }
             DeviceType::OathToken => {
-                let serial = request
-                    .serial_number
-                    .ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "serialNumber", "serialNumber is required"))?;
-                let token = self
-                    .oath_tokens
-                    .iter_mut()
-                    .find(|token| token.serial_number == serial)
-                    .ok_or_else(|| ApiError::invalid_data(codes::INVALID_VALUE, "serialNumber", "No OATH token in the environment has this serial number"))?;
+                let serial = request.serial_number.ok_or_else(|| {
+                    ApiError::invalid_data(codes::REQUIRED_VALUE, "serialNumber", "serialNumber is required")
+                })?;
+                let token =
+                    self.oath_tokens.iter_mut().find(|token| token.serial_number == serial).ok_or_else(|| {
+                        ApiError::invalid_data(
+                            codes::INVALID_VALUE,
+                            "serialNumber",
+                            "No OATH token in the environment has this serial number",
+                        )
+                    })?;
                 if token.paired_device.is_some() {
-                    return Err(ApiError::invalid_data(codes::UNIQUENESS_VIOLATION, "serialNumber", "This OATH token is already paired"));
+                    return Err(ApiError::invalid_data(
+                        codes::UNIQUENESS_VIOLATION,
+                        "serialNumber",
+                        "This OATH token is already paired",
+                    ));
                 }
                 token.paired_device = Some(device.id.clone());
                 device.serial_number = Some(serial.clone());
@@ -380,10 +404,19 @@ impl World {
     }
 
     /// Makes a new pairing code for a delivered device and puts it in the outbox, unless `test_mode` keeps it back.
-    fn deliver_code(&mut self, record: &mut DeviceRecord, user_id: &str, now: OffsetDateTime, test_mode: bool) -> String {
+    fn deliver_code(
+        &mut self,
+        record: &mut DeviceRecord,
+        user_id: &str,
+        now: OffsetDateTime,
+        test_mode: bool,
+    ) -> String {
         let code = random_digits(self.policy.otp.length);
         record.credential = Credential::Delivered {
-            pending: Some(PendingOtp { code: code.clone(), expires_at: now + Duration::seconds(self.policy.otp.lifetime_seconds) }),
+            pending: Some(PendingOtp {
+                code: code.clone(),
+                expires_at: now + Duration::seconds(self.policy.otp.lifetime_seconds),
+            }),
         };
         record.failures = 0;
         if !test_mode {
@@ -411,8 +444,12 @@ impl World {
         let index = self.record_index(user_id, device_id)?;
         let mut record = self.devices.remove(index);
         let outcome = (|| {
-            if record.device.status != DeviceStatus::ActivationRequired || !matches!(record.credential, Credential::Delivered { .. }) {
-                return Err(ApiError::invalid_request("Only an SMS, voice or email device that needs activation can be sent a new code."));
+            if record.device.status != DeviceStatus::ActivationRequired
+                || !matches!(record.credential, Credential::Delivered { .. })
+            {
+                return Err(ApiError::invalid_request(
+                    "Only an SMS, voice or email device that needs activation can be sent a new code.",
+                ));
             }
             if let Some(until) = record.locked_until(now) {
                 return Err(ApiError::device_locked(until));
@@ -437,7 +474,13 @@ impl World {
 
     /// Checks an activation OTP. A wrong code counts a failure, and the policy's last allowed failure locks the
     /// device for the cool-down.
-    pub fn activate(&mut self, user_id: &str, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
+    pub fn activate(
+        &mut self,
+        user_id: &str,
+        device_id: &str,
+        otp: &str,
+        oath_resync: bool,
+    ) -> Result<Device, ApiError> {
         let now = self.now();
         let (policy, settings) = (self.policy.clone(), self.settings);
         let at_limit = self.active_devices(user_id) >= settings.max_allowed_devices;
@@ -466,7 +509,11 @@ impl World {
                 None => return Err(ApiError::otp_expired()),
             },
             Credential::Oath { serial, resync_next } => {
-                let token = self.oath_tokens.iter_mut().find(|token| token.serial_number == *serial).ok_or_else(ApiError::not_found)?;
+                let token = self
+                    .oath_tokens
+                    .iter_mut()
+                    .find(|token| token.serial_number == *serial)
+                    .ok_or_else(ApiError::not_found)?;
                 check_oath(token, resync_next, otp, oath_resync, now, &policy, &settings)
             }
         };
@@ -522,7 +569,11 @@ impl World {
             .collect();
         let mut seen = std::collections::HashSet::new();
         if ids.is_empty() || !ids.iter().all(|id| active.contains(id) && seen.insert(id.clone())) {
-            return Err(ApiError::invalid_data(codes::INVALID_VALUE, "order", "order must list the user's active devices, each once"));
+            return Err(ApiError::invalid_data(
+                codes::INVALID_VALUE,
+                "order",
+                "order must list the user's active devices, each once",
+            ));
         }
         let previous = self.order(user_id);
         let rest = previous.iter().chain(active.iter()).filter(|id| !ids.contains(id));
@@ -605,7 +656,10 @@ fn check_oath(
             token.counter = found + 1;
             return Verdict::Accepted;
         }
-        if oath_resync && let Some(found) = (base + settings.hotp_window + 1..=base + settings.resync_window).find(|&c| code_at(c) == otp) {
+        if oath_resync
+            && let Some(found) =
+                (base + settings.hotp_window + 1..=base + settings.resync_window).find(|&c| code_at(c) == otp)
+        {
             *resync_next = Some(found + 1);
             return Verdict::NextCodeNeeded;
         }
@@ -682,7 +736,11 @@ fn owner(device: &Device) -> &str {
 
 fn check_nickname(nickname: &str) -> Result<(), ApiError> {
     if nickname.chars().count() > MAX_NICKNAME_CHARS {
-        return Err(ApiError::invalid_data(codes::INVALID_VALUE, "nickname", "nickname must be at most 100 characters"));
+        return Err(ApiError::invalid_data(
+            codes::INVALID_VALUE,
+            "nickname",
+            "nickname must be at most 100 characters",
+        ));
     }
     Ok(())
 }
@@ -690,7 +748,13 @@ fn check_nickname(nickname: &str) -> Result<(), ApiError> {
 /// A phone number in any form PingOne documents (`+1.5125201234`, `+1 (512) 520-1234`, `1-512-555-1234`, …) as
 /// `+` and digits.
 pub fn normalize_phone(phone: &str) -> Result<String, ApiError> {
-    let invalid = || ApiError::invalid_data(codes::INVALID_VALUE, "phone", "phone must be an international number with its country code");
+    let invalid = || {
+        ApiError::invalid_data(
+            codes::INVALID_VALUE,
+            "phone",
+            "phone must be an international number with its country code",
+        )
+    };
     let rest = phone.trim().strip_prefix('+').unwrap_or(phone.trim());
     if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')')) {
         return Err(invalid());
@@ -703,8 +767,14 @@ pub fn normalize_phone(phone: &str) -> Result<String, ApiError> {
 }
 
 fn check_extension(extension: &str) -> Result<String, ApiError> {
-    let valid = !extension.is_empty() && extension.len() <= 16 && extension.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '#' | '*'));
-    if valid { Ok(extension.to_owned()) } else { Err(ApiError::invalid_data(codes::INVALID_VALUE, "extension", "extension must be digits")) }
+    let valid = !extension.is_empty()
+        && extension.len() <= 16
+        && extension.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '#' | '*'));
+    if valid {
+        Ok(extension.to_owned())
+    } else {
+        Err(ApiError::invalid_data(codes::INVALID_VALUE, "extension", "extension must be digits"))
+    }
 }
 
 /// An address of the form `local@domain.tld`, within the lengths that mail systems accept.
@@ -714,7 +784,10 @@ pub fn check_email(email: &str) -> Result<String, ApiError> {
     let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
     let labels_ok = domain.split('.').count() >= 2
         && domain.split('.').all(|label| {
-            !label.is_empty() && !label.starts_with('-') && !label.ends_with('-') && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
     let local_ok = !local.is_empty()
         && local.len() <= 64
@@ -747,7 +820,8 @@ fn oath_token_problems(token: &OathToken) -> Vec<String> {
 
 /// PingOne's timestamps: RFC 3339 in UTC with milliseconds, such as `2026-04-22T22:00:35.252Z`.
 pub fn timestamp(at: OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
 }
 
@@ -787,7 +861,9 @@ mod tests {
 
     #[test]
     fn every_documented_phone_form_normalizes_to_e164() {
-        for form in ["+1.5125201234", "+15125201234", "+1.512.520.1234", "+1 (512) 520-1234", "15125201234", "1-512-520-1234"] {
+        for form in
+            ["+1.5125201234", "+15125201234", "+1.512.520.1234", "+1 (512) 520-1234", "15125201234", "1-512-520-1234"]
+        {
             assert_eq!(normalize_phone(form).expect(form), "+15125201234", "{form}");
         }
         for bad in ["", "+", "12345", "+1 512 520 1234 5678 9", "+1-512-CALL-NOW", "+0123456789", "5125201234x12"] {
@@ -800,7 +876,17 @@ mod tests {
         for good in ["a@example.com", "first.last+tag@mail.example.co.uk", "ü@exämple.de"] {
             assert!(check_email(good).is_ok(), "{good}");
         }
-        for bad in ["", "a", "a@b", "@example.com", "a@.com", "a..b@example.com", "a@exa mple.com", "a b@example.com", "a@-x.com"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@example.com",
+            "a@.com",
+            "a..b@example.com",
+            "a@exa mple.com",
+            "a b@example.com",
+            "a@-x.com",
+        ] {
             assert!(check_email(bad).is_err(), "{bad} was accepted");
         }
     }

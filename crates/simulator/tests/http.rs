@@ -1,95 +1,21 @@
 //! The simulator over real HTTP on 127.0.0.1: the token endpoint, TOTP devices, PingOne's errors, the control API,
 //! and the binary's startup line.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+mod support;
 
-use pingone_simulator::otp::{hotp, totp_step};
-use pingone_simulator::{Simulator, StartupInfo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
-
-struct Sim {
-    info: StartupInfo,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Sim {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let base = format!("http://{}", listener.local_addr().expect("bound"));
-        let simulator = Simulator::demo();
-        let info = simulator.startup_info(&base);
-        tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
-        let http = reqwest::Client::new();
-        let token = token_with_basic(&http, &info).await;
-        Self { info, http, token }
-    }
-
-    fn devices_url(&self) -> String {
-        format!("{}/environments/{}/users/{}/devices", self.info.api_url, self.info.environment_id, self.info.demo_user_id)
-    }
-
-    async fn create(&self, body: Value) -> (StatusCode, Value) {
-        let response = self.http.post(self.devices_url()).bearer_auth(&self.token).json(&body).send().await.expect("answer");
-        (response.status(), response.json().await.expect("JSON"))
-    }
-
-    async fn activate(&self, device_id: &str, otp: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/{device_id}", self.devices_url()))
-            .bearer_auth(&self.token)
-            .header("Content-Type", ACTIVATE)
-            .body(json!({ "otp": otp }).to_string())
-            .send()
-            .await
-            .expect("answer");
-        (response.status(), response.json().await.expect("JSON"))
-    }
-
-    async fn set_clock(&self, offset_seconds: i64) {
-        let response = self
-            .http
-            .put(format!("{}/sim/clock", self.info.auth_url))
-            .json(&json!({ "offsetSeconds": offset_seconds }))
-            .send()
-            .await
-            .expect("answer");
-        assert_eq!(response.status(), StatusCode::OK);
-    }
-}
-
-async fn token_with_basic(http: &reqwest::Client, info: &StartupInfo) -> String {
-    let response = http
-        .post(format!("{}/{}/as/token", info.auth_url, info.environment_id))
-        .basic_auth(&info.client_id, Some(&info.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 3600);
-    body["access_token"].as_str().expect("a token").to_owned()
-}
-
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs() as i64
-}
+use support::{Sim, now};
 
 fn code_at(secret: &str, unix_seconds: i64) -> String {
-    let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
-    hotp(&key, totp_step(unix_seconds), 6)
+    support::totp_at(secret, unix_seconds, 6)
 }
 
 #[tokio::test]
 async fn token_endpoint_takes_basic_or_form_credentials_and_refuses_others() {
     let sim = Sim::start().await;
     let url = format!("{}/{}/as/token", sim.info.auth_url, sim.info.environment_id);
+    assert!(!sim.token.is_empty(), "Basic client authentication gave a token");
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", sim.info.client_id.as_str()),
@@ -98,7 +24,8 @@ async fn token_endpoint_takes_basic_or_form_credentials_and_refuses_others() {
     let response = sim.http.post(&url).form(&form).send().await.expect("answer");
     assert_eq!(response.status(), StatusCode::OK);
 
-    let wrong = [("grant_type", "client_credentials"), ("client_id", sim.info.client_id.as_str()), ("client_secret", "guess")];
+    let wrong =
+        [("grant_type", "client_credentials"), ("client_id", sim.info.client_id.as_str()), ("client_secret", "guess")];
     let response = sim.http.post(&url).form(&wrong).send().await.expect("answer");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.json::<Value>().await.expect("JSON")["error"], "invalid_client");
@@ -126,7 +53,8 @@ async fn worker_tokens_expire_on_the_simulated_clock() {
 #[tokio::test]
 async fn totp_create_matches_the_documented_response() {
     let sim = Sim::start().await;
-    let (status, device) = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
+    let created = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
+    let (status, device) = (created.status, created.body);
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(device["status"], "ACTIVATION_REQUIRED");
     let secret = device["secret"].as_str().expect("a secret");
@@ -140,7 +68,16 @@ async fn totp_create_matches_the_documented_response() {
         assert!(at.ends_with('Z') && at.len() == 24, "{field} is {at}");
     }
 
-    let listed: Value = sim.http.get(sim.devices_url()).bearer_auth(&sim.token).send().await.expect("answer").json().await.expect("JSON");
+    let listed: Value = sim
+        .http
+        .get(sim.devices_url())
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
     let devices = listed["_embedded"]["devices"].as_array().expect("a list");
     assert_eq!(devices.len(), 1);
     assert!(devices[0].get("secret").is_none(), "the secret is shown on create only");
@@ -149,7 +86,8 @@ async fn totp_create_matches_the_documented_response() {
 #[tokio::test]
 async fn a_worker_created_device_is_active_unless_activation_is_asked_for() {
     let sim = Sim::start().await;
-    let (status, device) = sim.create(json!({ "type": "TOTP" })).await;
+    let created = sim.create(json!({ "type": "TOTP" })).await;
+    let (status, device) = (created.status, created.body);
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(device["status"], "ACTIVE");
     assert!(device["_links"].get("device.activate").is_none());
@@ -158,17 +96,17 @@ async fn a_worker_created_device_is_active_unless_activation_is_asked_for() {
 #[tokio::test]
 async fn activation_accepts_codes_within_the_grace_window_only() {
     let sim = Sim::start().await;
-    let (_, device) = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
+    let device = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await.body;
     let (id, secret) = (device["id"].as_str().expect("id"), device["secret"].as_str().expect("secret"));
 
-    let (status, error) = sim.activate(id, &code_at(secret, now() - 600)).await;
+    let (status, error) = activate(&sim, id, &code_at(secret, now() - 600)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["code"], "INVALID_DATA");
     assert_eq!(error["details"][0]["code"], "INVALID_OTP");
     assert_eq!(error["details"][0]["target"], "otp");
     assert_eq!(error["details"][0]["innerError"]["remainingAttempts"], 2);
 
-    let (status, active) = sim.activate(id, &code_at(secret, now() - 120)).await;
+    let (status, active) = activate(&sim, id, &code_at(secret, now() - 120)).await;
     assert_eq!(status, StatusCode::OK, "{active}");
     assert_eq!(active["status"], "ACTIVE");
 }
@@ -176,32 +114,40 @@ async fn activation_accepts_codes_within_the_grace_window_only() {
 #[tokio::test]
 async fn three_wrong_codes_lock_the_device_until_the_cool_down_ends() {
     let sim = Sim::start().await;
-    let (_, device) = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
+    let device = sim.create(json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await.body;
     let (id, secret) = (device["id"].as_str().expect("id"), device["secret"].as_str().expect("secret"));
     let stale = code_at(secret, now() - 3600);
     for _ in 0..3 {
-        assert_eq!(sim.activate(id, &stale).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(activate(&sim, id, &stale).await.0, StatusCode::BAD_REQUEST);
     }
-    let (status, error) = sim.activate(id, &code_at(secret, now())).await;
+    let (status, error) = activate(&sim, id, &code_at(secret, now())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["details"][0]["code"], "DEVICE_LOCKED");
 
     sim.set_clock(121).await;
-    let token = token_with_basic(&sim.http, &sim.info).await;
-    let sim = Sim { token, ..sim };
-    let (status, active) = sim.activate(id, &code_at(secret, now() + 121)).await;
+    let sim = Sim { token: sim.new_token().await, ..sim };
+    let (status, active) = activate(&sim, id, &code_at(secret, now() + 121)).await;
     assert_eq!(status, StatusCode::OK, "{active}");
 }
 
 #[tokio::test]
 async fn errors_have_pingone_shape_and_status() {
     let sim = Sim::start().await;
-    let (status, error) = sim.create(json!({ "type": "CARRIER_PIGEON" })).await;
+    let refused = sim.create(json!({ "type": "CARRIER_PIGEON" })).await;
+    let (status, error) = (refused.status, refused.body);
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["code"], "INVALID_DATA");
     assert!(error["id"].as_str().is_some_and(|id| id.len() == 36));
 
-    let wrong_type = sim.http.post(sim.devices_url()).bearer_auth(&sim.token).header("Content-Type", "text/plain").body("{}").send().await.expect("answer");
+    let wrong_type = sim
+        .http
+        .post(sim.devices_url())
+        .bearer_auth(&sim.token)
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let missing = format!("{}/1c41a471-3195-4edf-90fd-f9283028ab1a", sim.devices_url());
@@ -217,7 +163,7 @@ async fn errors_have_pingone_shape_and_status() {
 #[tokio::test]
 async fn one_users_devices_are_out_of_reach_through_another_user() {
     let sim = Sim::start().await;
-    let (_, device) = sim.create(json!({ "type": "TOTP" })).await;
+    let device = sim.create(json!({ "type": "TOTP" })).await.body;
     let created: Value = sim
         .http
         .post(format!("{}/sim/users", sim.info.auth_url))
@@ -242,12 +188,27 @@ async fn one_users_devices_are_out_of_reach_through_another_user() {
 #[tokio::test]
 async fn control_api_keeps_the_contract_names() {
     let sim = Sim::start().await;
-    let user = sim.http.post(format!("{}/sim/users", sim.info.auth_url)).json(&json!({ "username": "a@example.com" })).send().await.expect("answer");
+    let user = sim
+        .http
+        .post(format!("{}/sim/users", sim.info.auth_url))
+        .json(&json!({ "username": "a@example.com" }))
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(user.status(), StatusCode::CREATED);
     let token = json!({ "serialNumber": "2308734700397", "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "tokenType": "HOTP", "digits": 6, "counter": 0 });
-    let added = sim.http.post(format!("{}/sim/oath-tokens", sim.info.auth_url)).json(&token).send().await.expect("answer");
+    let added =
+        sim.http.post(format!("{}/sim/oath-tokens", sim.info.auth_url)).json(&token).send().await.expect("answer");
     assert_eq!(added.status(), StatusCode::CREATED);
-    let outbox: Value = sim.http.get(format!("{}/sim/outbox?userId={}", sim.info.auth_url, sim.info.demo_user_id)).send().await.expect("answer").json().await.expect("JSON");
+    let outbox: Value = sim
+        .http
+        .get(format!("{}/sim/outbox?userId={}", sim.info.auth_url, sim.info.demo_user_id))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(outbox, json!([]));
 }
 
@@ -268,4 +229,9 @@ fn the_binary_prints_its_startup_line_first() {
         assert!(info[field].as_str().is_some_and(|v| !v.is_empty()), "{field} missing in {line}");
     }
     assert!(info["apiUrl"].as_str().is_some_and(|url| url.starts_with("http://127.0.0.1:") && url.ends_with("/v1")));
+}
+
+async fn activate(sim: &Sim, device_id: &str, otp: &str) -> (StatusCode, Value) {
+    let answer = sim.activate(device_id, json!({ "otp": otp })).await;
+    (answer.status, answer.body)
 }
