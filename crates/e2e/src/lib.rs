@@ -60,15 +60,21 @@ impl Harness {
         self.driver.query(by).wait(PAGE_WAIT, POLL).first().await.expect("the element appears")
     }
 
-    /// The first element matching `by` whose text is `text`, waiting for it to appear.
+    /// The first element matching `by` whose text is `text`, waiting for it to appear. Elements that the widget
+    /// re-renders while they are read go stale; the search then starts again.
     pub async fn find_with_text(&self, by: By, text: &str) -> WebElement {
-        self.driver
-            .query(by)
-            .with_text(text.to_owned())
-            .wait(PAGE_WAIT, POLL)
-            .first()
-            .await
-            .unwrap_or_else(|e| panic!("no element with text {text:?} appeared: {e}"))
+        let deadline = std::time::Instant::now() + PAGE_WAIT;
+        loop {
+            if let Ok(elements) = self.driver.find_all(by.clone()).await {
+                for element in elements {
+                    if element.text().await.is_ok_and(|shown| shown.trim() == text) {
+                        return element;
+                    }
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "no element with text {text:?} appeared");
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Waits until `script` returns true in the page.
