@@ -280,7 +280,7 @@ impl World {
     }
 
     /// Creates a device. As in PingOne, a worker-created device is `ACTIVE` unless the body asks for
-    /// `ACTIVATION_REQUIRED`; then an SMS, voice or email device is sent its pairing code.
+    /// `ACTIVATION_REQUIRED` (TOTP excepted); then an SMS, voice or email device is sent its pairing code.
     pub fn create_device(&mut self, user_id: &str, request: NewDevice) -> Result<Created, ApiError> {
         let username = self.user(user_id)?.username.clone();
         let device_type = request
@@ -307,6 +307,9 @@ impl World {
             ));
         }
         let status = match request.status {
+            // PingOne's TOTP example creates `ACTIVATION_REQUIRED` with no status given: a secret the person has not
+            // scanned yet cannot be proven. Every other type defaults to `ACTIVE` for a worker.
+            None if device_type == DeviceType::Totp => DeviceStatus::ActivationRequired,
             None | Some(DeviceStatus::Active) => DeviceStatus::Active,
             Some(DeviceStatus::ActivationRequired) => DeviceStatus::ActivationRequired,
             Some(DeviceStatus::Other(_)) => {

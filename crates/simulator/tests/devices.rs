@@ -239,7 +239,7 @@ async fn the_policy_decides_which_methods_pair_and_policy_ids_must_exist() {
 
     let default_policy = sim.control(Method::PUT, "policy", Some(json!({}))).await;
     assert_eq!(default_policy.body["totp"]["enabled"], false, "PingOne's default policy has TOTP off");
-    let refused = sim.create(json!({ "type": "TOTP" })).await;
+    let refused = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     assert_eq!(
         (detail(&refused), refused.body["details"][0]["target"].as_str()),
         ("CONSTRAINT_VIOLATION", Some("type"))
@@ -250,7 +250,7 @@ async fn the_policy_decides_which_methods_pair_and_policy_ids_must_exist() {
         Some(json!({ "totp": { "enabled": true }, "sms": { "pairingDisabled": true } })),
     )
     .await;
-    assert_eq!(sim.create(json!({ "type": "TOTP" })).await.status, StatusCode::CREATED);
+    assert_eq!(sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await.status, StatusCode::CREATED);
     assert_eq!(detail(&sim.create(json!({ "type": "SMS", "phone": "+15125201234" })).await), "CONSTRAINT_VIOLATION");
 }
 
@@ -258,10 +258,10 @@ async fn the_policy_decides_which_methods_pair_and_policy_ids_must_exist() {
 async fn a_user_at_the_device_limit_cannot_add_another() {
     let sim = Sim::start().await;
     sim.control(Method::PUT, "settings", Some(json!({ "maxAllowedDevices": 2 }))).await;
-    pending(&sim, json!({ "type": "TOTP" })).await;
+    pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     let waiting = pending(&sim, json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
     pending(&sim, json!({ "type": "EMAIL", "email": "a@example.com" })).await;
-    let refused = sim.create(json!({ "type": "TOTP" })).await;
+    let refused = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     assert_eq!((refused.status, detail(&refused)), (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"));
     assert_eq!(refused.body["details"][0]["innerError"]["maximumValue"], 2);
     let late = sim.activate(id(&waiting), json!({ "otp": "123456" })).await;
@@ -271,7 +271,7 @@ async fn a_user_at_the_device_limit_cannot_add_another() {
 #[tokio::test]
 async fn nicknames_are_set_cleared_and_bounded() {
     let sim = Sim::start().await;
-    let device = pending(&sim, json!({ "type": "TOTP" })).await;
+    let device = pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     let path = format!("/{}/nickname", id(&device));
     let renamed =
         sim.call(Method::PUT, &path, Some("application/json"), Some(json!({ "nickname": "Work phone" }))).await;
@@ -286,7 +286,7 @@ async fn nicknames_are_set_cleared_and_bounded() {
 #[tokio::test]
 async fn the_order_puts_the_default_first_and_survives_deletes() {
     let sim = Sim::start().await;
-    let first = pending(&sim, json!({ "type": "TOTP" })).await;
+    let first = pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     let second = pending(&sim, json!({ "type": "EMAIL", "email": "a@example.com" })).await;
     let order = json!({ "order": [{ "id": id(&second) }, { "id": id(&first) }] });
     let set = sim.call(Method::POST, "", Some(REORDER), Some(order)).await;
@@ -311,7 +311,7 @@ async fn the_order_puts_the_default_first_and_survives_deletes() {
 #[tokio::test]
 async fn lists_filter_on_status_and_type() {
     let sim = Sim::start().await;
-    pending(&sim, json!({ "type": "TOTP" })).await;
+    pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     pending(&sim, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" })).await;
     let active = sim.list("?filter=status%20eq%20%22ACTIVE%22").await.body;
     assert_eq!(active["_embedded"]["devices"].as_array().map(Vec::len), Some(1));
@@ -377,7 +377,7 @@ async fn injected_faults_reach_clients() {
 #[tokio::test]
 async fn unknown_actions_are_415_and_already_active_devices_refuse_activation() {
     let sim = Sim::start().await;
-    let device = pending(&sim, json!({ "type": "TOTP" })).await;
+    let device = pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
     let unknown = sim
         .call(Method::POST, &format!("/{}", id(&device)), Some("application/vnd.pingidentity.device.block+json"), None)
         .await;

@@ -86,11 +86,15 @@ async fn totp_create_matches_the_documented_response() {
 #[tokio::test]
 async fn a_worker_created_device_is_active_unless_activation_is_asked_for() {
     let sim = Sim::start().await;
-    let created = sim.create(json!({ "type": "TOTP" })).await;
-    let (status, device) = (created.status, created.body);
-    assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(device["status"], "ACTIVE");
-    assert!(device["_links"].get("device.activate").is_none());
+    let sms = sim.create(json!({ "type": "SMS", "phone": "+15125550101" })).await;
+    assert_eq!((sms.status, sms.body["status"].as_str()), (StatusCode::CREATED, Some("ACTIVE")));
+    assert!(sms.body["_links"].get("device.activate").is_none());
+    assert!(sim.outbox().await.is_empty(), "an active device is sent no pairing code");
+    // PingOne's own TOTP example: with no status, an authenticator app waits for its first code.
+    let totp = sim.create(json!({ "type": "TOTP" })).await;
+    assert_eq!(totp.body["status"], "ACTIVATION_REQUIRED");
+    let active_totp = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await;
+    assert_eq!(active_totp.body["status"], "ACTIVE");
 }
 
 #[tokio::test]
@@ -163,7 +167,7 @@ async fn errors_have_pingone_shape_and_status() {
 #[tokio::test]
 async fn one_users_devices_are_out_of_reach_through_another_user() {
     let sim = Sim::start().await;
-    let device = sim.create(json!({ "type": "TOTP" })).await.body;
+    let device = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await.body;
     let created: Value = sim
         .http
         .post(format!("{}/sim/users", sim.info.auth_url))
