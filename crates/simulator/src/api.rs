@@ -32,6 +32,7 @@ const NICKNAME: &str = "/v1/environments/{environment_id}/users/{user_id}/device
 pub fn routes(simulator: Simulator) -> Router<Simulator> {
     Router::new()
         .route("/{environment_id}/as/token", post(issue_token))
+        .route("/{environment_id}/as/jwks", get(jwks))
         .route(DEVICES, get(list_devices).post(devices_action))
         .route(DEVICE, get(read_device).post(device_action).delete(delete_device))
         .route(NICKNAME, put(rename_device))
@@ -101,6 +102,14 @@ async fn issue_token(
         }
         None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
     }
+}
+
+/// The keys that verify user access tokens.
+async fn jwks(State(sim): State<Simulator>, Path(environment_id): Path<String>) -> Response {
+    if !sim.world().is_environment(&environment_id) {
+        return ApiError::not_found().into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/json")], crate::user_tokens::JWKS).into_response()
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {

@@ -1,8 +1,8 @@
 //! The `/sim/` control API that tests, the demo and integrators use to seed and steer the simulator. PingOne has
 //! no such routes; they are documented in this crate's README.
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -11,11 +11,13 @@ use serde_json::{Value, json};
 
 use crate::Simulator;
 use crate::settings::{Faults, MfaSettings, Policy};
+use crate::user_tokens::TokenRequest;
 use crate::world::{OathToken, OutboxMessage};
 
 pub fn routes() -> Router<Simulator> {
     Router::new()
         .route("/sim/users", post(create_user))
+        .route("/sim/users/{user_id}/tokens", post(mint_user_token))
         .route("/sim/oath-tokens", post(add_oath_token).get(list_oath_tokens))
         .route("/sim/outbox", get(read_outbox))
         .route("/sim/clock", put(set_clock))
@@ -39,6 +41,26 @@ struct NewUser {
 async fn create_user(State(sim): State<Simulator>, Json(new_user): Json<NewUser>) -> (StatusCode, Json<Value>) {
     let user = sim.world().add_user(new_user.username);
     (StatusCode::CREATED, Json(json!({ "id": user.id, "username": user.username })))
+}
+
+/// An access token for a user, as PingOne would issue after a sign-in; its issuer is `{authUrl}/{envId}/as`.
+async fn mint_user_token(
+    State(sim): State<Simulator>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Option<Json<TokenRequest>>,
+) -> Response {
+    let request = body.map(|Json(request)| request).unwrap_or_default();
+    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("localhost");
+    let issuer = format!("http://{host}/{}/as", sim.fixture().environment_id);
+    match sim.world().mint_user_token(&user_id, &issuer, &request) {
+        Ok(token) => (
+            StatusCode::CREATED,
+            Json(json!({ "access_token": token, "token_type": "Bearer", "issuer": issuer, "jwksUri": format!("{issuer}/jwks") })),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 async fn add_oath_token(State(sim): State<Simulator>, Json(token): Json<OathToken>) -> Response {

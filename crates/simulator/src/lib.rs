@@ -11,6 +11,7 @@ mod control;
 mod error;
 pub mod otp;
 pub mod settings;
+pub mod user_tokens;
 mod world;
 
 use std::future::Future;

@@ -212,6 +212,18 @@ impl World {
         user
     }
 
+    /// An RS256 access token for a known user, as if they had signed in.
+    pub fn mint_user_token(
+        &self,
+        user_id: &str,
+        issuer: &str,
+        request: &crate::user_tokens::TokenRequest,
+    ) -> Result<String, ApiError> {
+        self.user(user_id)?;
+        crate::user_tokens::mint(user_id, &self.environment_id, issuer, self.now(), request)
+            .map_err(|_| ApiError::unexpected())
+    }
+
     pub fn add_oath_token(&mut self, token: OathToken) -> Result<(), Vec<String>> {
         let mut problems = oath_token_problems(&token);
         if self.oath_tokens.iter().any(|known| known.serial_number == token.serial_number) {

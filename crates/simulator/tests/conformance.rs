@@ -51,10 +51,18 @@ fn parse(page: &PathBuf) -> Example {
     let body = between(curl, "--data '", "'").expect("the curl body").to_owned();
     let response_at = text.rfind("Example Response").expect("an example response");
     let response = &text[response_at..];
-    let status_line = response.lines().map(str::trim).find(|line| line.chars().next().is_some_and(|c| c.is_ascii_digit())).expect("a status line");
+    let status_line = response
+        .lines()
+        .map(str::trim)
+        .find(|line| line.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .expect("a status line");
     let status = status_line[..3].parse().expect("a status code");
     let json_start = response.find('{').expect("a JSON response");
-    let response = serde_json::Deserializer::from_str(&response[json_start..]).into_iter::<Value>().next().expect("JSON").expect("valid JSON");
+    let response = serde_json::Deserializer::from_str(&response[json_start..])
+        .into_iter::<Value>()
+        .next()
+        .expect("JSON")
+        .expect("valid JSON");
     Example { page: name, path, content_type, body, status, response }
 }
 
@@ -101,7 +109,9 @@ async fn every_documented_example_replays_with_the_same_status_and_shape() {
     for token in inventory {
         assert_eq!(sim.control(Method::POST, "oath-tokens", Some(token)).await.status, StatusCode::CREATED);
     }
-    let drifted = sim.create(json!({ "type": "OATH_TOKEN", "serialNumber": "DRIFTED-0001", "status": "ACTIVATION_REQUIRED" })).await;
+    let drifted = sim
+        .create(json!({ "type": "OATH_TOKEN", "serialNumber": "DRIFTED-0001", "status": "ACTIVATION_REQUIRED" }))
+        .await;
     let drifted_id = drifted.body["id"].as_str().expect("an id").to_owned();
     let drifted_code = hotp_at("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 40, 8);
 
@@ -122,7 +132,8 @@ async fn every_documented_example_replays_with_the_same_status_and_shape() {
         let status = response.status().as_u16();
         let answer: Value = response.json().await.expect("a JSON answer");
         if status != example.status {
-            failures.push(format!("{}: status {status} where the page shows {}: {answer}", example.page, example.status));
+            failures
+                .push(format!("{}: status {status} where the page shows {}: {answer}", example.page, example.status));
             continue;
         }
         let mut differences = Vec::new();

@@ -239,3 +239,45 @@ async fn activate(sim: &Sim, device_id: &str, otp: &str) -> (StatusCode, Value) 
     let answer = sim.activate(device_id, json!({ "otp": otp })).await;
     (answer.status, answer.body)
 }
+
+#[tokio::test]
+async fn user_tokens_verify_against_the_jwks_and_carry_the_user() {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+    let sim = Sim::start().await;
+    let minted = sim.control(reqwest::Method::POST, &format!("users/{}/tokens", sim.info.demo_user_id), None).await;
+    assert_eq!(minted.status, StatusCode::CREATED);
+    let token = minted.body["access_token"].as_str().expect("a token");
+    let issuer = format!("{}/{}/as", sim.info.auth_url, sim.info.environment_id);
+    assert_eq!(minted.body["issuer"], issuer);
+
+    let jwks: Value = sim.http.get(format!("{issuer}/jwks")).send().await.expect("answer").json().await.expect("JSON");
+    let header = decode_header(token).expect("a JWT header");
+    assert_eq!(header.alg, Algorithm::RS256);
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|key| key["kid"].as_str() == header.kid.as_deref())
+        .expect("the token's key");
+    let decoding =
+        DecodingKey::from_rsa_components(key["n"].as_str().expect("n"), key["e"].as_str().expect("e")).expect("a key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&["https://api.pingone.com"]);
+    validation.set_issuer(&[issuer.as_str()]);
+    let claims = decode::<Value>(token, &decoding, &validation).expect("the token verifies").claims;
+    assert_eq!(claims["sub"], sim.info.demo_user_id.as_str());
+    assert!(claims["exp"].as_i64().expect("exp") > now());
+
+    let expired = sim
+        .control(
+            reqwest::Method::POST,
+            &format!("users/{}/tokens", sim.info.demo_user_id),
+            Some(json!({ "expiresInSeconds": -120, "audience": "other" })),
+        )
+        .await;
+    let expired_token = expired.body["access_token"].as_str().expect("a token");
+    assert!(decode::<Value>(expired_token, &decoding, &validation).is_err(), "expired and for another audience");
+
+    let nobody = sim.control(reqwest::Method::POST, "users/nobody/tokens", None).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}
