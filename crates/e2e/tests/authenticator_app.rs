@@ -71,3 +71,19 @@ async fn a_person_enrolls_an_authenticator_app_and_removes_it() {
     harness.find_with_text(By::Css("p"), "You have no sign-in methods yet.").await;
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_page_lists_the_virtual_tokens() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    let listed = harness.find_with_text(By::Css("#virtual-tokens strong"), "DEMO-HOTP-0001").await;
+    assert!(listed.is_displayed().await.expect("visibility"));
+    let items = harness.driver.find_all(By::Css("#virtual-tokens li")).await.expect("items");
+    assert_eq!(items.len(), 2);
+    let totp = items[1].text().await.expect("text");
+    assert!(
+        totp.contains("DEMO-TOTP-0002") && totp.contains("oathtool --totp -d 8 -b JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        "{totp}"
+    );
+    harness.stop().await;
+}

@@ -84,6 +84,8 @@ pub struct Proxy {
 
 struct EmbeddedSimulator {
     url: String,
+    /// The fixture's OATH tokens, which the demo page shows as virtual tokens.
+    virtual_tokens: Vec<pingone_simulator::OathToken>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -107,6 +109,7 @@ impl Proxy {
                 let url = format!("http://{}", listener.local_addr().map_err(StartError::Io)?);
                 let simulator = pingone_simulator::Simulator::demo();
                 let info = simulator.startup_info(&url);
+                let virtual_tokens = simulator.fixture().oath_tokens.clone();
                 let task = tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
                 let client = UpstreamClient::new(
                     &info.api_url,
@@ -115,7 +118,12 @@ impl Proxy {
                     &info.client_id,
                     SecretString::from(info.client_secret),
                 );
-                (client, Some(info.policy_id), Some(info.demo_user_id), Some(EmbeddedSimulator { url, task }))
+                (
+                    client,
+                    Some(info.policy_id),
+                    Some(info.demo_user_id),
+                    Some(EmbeddedSimulator { url, virtual_tokens, task }),
+                )
             }
             Upstream::PingOne { api_url, auth_url, environment_id, client_id, client_secret, policy_id } => {
                 let client = UpstreamClient::new(api_url, auth_url, environment_id, client_id, client_secret.clone());
@@ -142,6 +150,11 @@ impl Proxy {
             .with_state(self.state.clone())
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         let mut app = Router::new().nest("/api", api);
+        if let Some(simulator) = &self.simulator {
+            // Demo only: with a real upstream there are no virtual tokens, and the route does not exist.
+            let tokens = axum::Json(simulator.virtual_tokens.clone());
+            app = app.route("/demo/virtual-tokens", axum::routing::get(move || async move { tokens }));
+        }
         if let Some(dir) = &self.config.site_dir {
             app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
         }
