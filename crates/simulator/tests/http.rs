@@ -281,3 +281,42 @@ async fn user_tokens_verify_against_the_jwks_and_carry_the_user() {
     let nobody = sim.control(reqwest::Method::POST, "users/nobody/tokens", None).await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn the_binary_reads_a_fixture_file_and_reports_every_problem_in_a_bad_one() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("simulator-fixture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let mut fixture: Value = serde_json::from_str(include_str!("../fixtures/demo.json")).expect("the demo fixture");
+    fixture["environmentId"] = json!("11111111-2222-4333-8444-555555555555");
+    let good = dir.join("good.json");
+    std::fs::write(&good, fixture.to_string()).expect("written");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pingone-simulator"))
+        .args(["--listen", "127.0.0.1:0", "--fixture"])
+        .arg(&good)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a line");
+    child.kill().ok();
+    child.wait().ok();
+    let info: Value = serde_json::from_str(&line).expect("one JSON object");
+    assert_eq!(info["environmentId"], "11111111-2222-4333-8444-555555555555");
+
+    fixture["policy"]["otp"] = json!({ "failureCount": 0, "length": 4 });
+    fixture["settings"] = json!({ "maxAllowedDevices": 99 });
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, fixture.to_string()).expect("written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pingone-simulator"))
+        .args(["--listen", "127.0.0.1:0", "--fixture"])
+        .arg(&bad)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    for problem in ["failureCount", "otp.length", "maxAllowedDevices"] {
+        assert!(errors.contains(problem), "{problem} is not reported in {errors}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

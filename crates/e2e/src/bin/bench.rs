@@ -37,6 +37,14 @@ async fn main() {
     println!("- navigation to the device list on screen: median {:.0} ms", ms(median(&mut first_render)));
 
     let http = reqwest::Client::new();
+    // The simulator's request limit would answer this loop with 429s; the benchmark measures latency, not limits.
+    let unlimited = http
+        .put(format!("{}/sim/faults", harness.simulator_url))
+        .json(&serde_json::json!({ "requestsPerSecond": 1_000_000 }))
+        .send()
+        .await
+        .expect("answer");
+    assert!(unlimited.status().is_success());
     let through_proxy = format!("{}/api/devices", harness.proxy_url);
     let info = simulator_info(&http, &harness).await;
     let direct = format!("{}/environments/{}/users/{}/devices", info.0, info.1, info.2);
