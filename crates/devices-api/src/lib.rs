@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod validate;
+
 /// Create a device, update a nickname.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
 /// Activate a device with an OTP (and `oathResync` for OATH tokens).
