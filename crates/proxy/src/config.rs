@@ -38,6 +38,10 @@ pub struct Config {
     pub site_dir: Option<PathBuf>,
     /// The device types that people may enroll here.
     pub allowed_types: Vec<devices_api::DeviceType>,
+    /// The label that authenticator apps show for this service, reported to the widget.
+    pub issuer: String,
+    /// How long the widget waits before it offers to resend a pairing code.
+    pub resend_cooldown_seconds: u32,
 }
 
 impl Default for Config {
@@ -46,7 +50,12 @@ impl Default for Config {
             upstream: Upstream::EmbeddedSimulator,
             identity: Identity::Demo,
             site_dir: None,
-            allowed_types: vec![devices_api::DeviceType::Totp],
+            allowed_types: {
+                use devices_api::DeviceType as T;
+                vec![T::Totp, T::Sms, T::Voice, T::Email, T::OathToken]
+            },
+            issuer: "mfa-enroll demo".to_owned(),
+            resend_cooldown_seconds: 30,
         }
     }
 }

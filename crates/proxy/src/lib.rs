@@ -39,6 +39,9 @@ pub struct Shared {
     demo_user_id: Option<String>,
     policy_id: Option<String>,
     allowed_types: Vec<devices_api::DeviceType>,
+    /// The label authenticator apps show for this service.
+    issuer: String,
+    resend_cooldown_seconds: u32,
 }
 
 impl std::ops::Deref for AppState {
@@ -130,7 +133,14 @@ impl Proxy {
                 (client, policy_id.clone(), None, None)
             }
         };
-        let shared = Shared { upstream, demo_user_id, policy_id, allowed_types: config.allowed_types.clone() };
+        let shared = Shared {
+            upstream,
+            demo_user_id,
+            policy_id,
+            allowed_types: config.allowed_types.clone(),
+            issuer: config.issuer.clone(),
+            resend_cooldown_seconds: config.resend_cooldown_seconds,
+        };
         Ok(Self { state: AppState(Arc::new(shared)), config, simulator })
     }
 

@@ -2,15 +2,20 @@
 //! upstream for the session's own user.
 //!
 //! Everything outside the table in DESIGN.md is refused before any upstream call: other paths, methods, content
-//! types, fields, and any `{id}` that is not a UUID.
+//! types, fields, and any `{id}` that is not a UUID. Before it touches a device, the proxy reads it upstream and
+//! checks that it belongs to the session's user.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use devices_api::{ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CreateDevice, DeviceStatus};
+use devices_api::{
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
+    CreateDevice, DeviceStatus, DeviceType, IdRef, validate,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -18,14 +23,36 @@ use crate::upstream::{UpstreamFailure, UpstreamResponse};
 
 /// Larger bodies are refused unread: no contract body comes near it.
 const MAX_BODY_BYTES: usize = 8 * 1024;
-const MAX_NICKNAME_CHARS: usize = 100;
+/// A user has at most 15 active devices in PingOne; an order longer than that is not a real one.
+const MAX_ORDER_ENTRIES: usize = 20;
 
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route("/devices", get(list_devices).post(create_device))
+        .route("/config", get(config))
+        .route("/devices", get(list_devices).post(devices_action))
         .route("/devices/{id}", post(device_action).delete(delete_device))
+        .route("/devices/{id}/nickname", put(rename_device))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// What the widget needs to know before it offers anything.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WidgetConfig<'a> {
+    device_types: &'a [DeviceType],
+    issuer: &'a str,
+    resend_cooldown_seconds: u32,
+}
+
+async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    state.current_user(&headers)?;
+    let config = WidgetConfig {
+        device_types: &state.allowed_types,
+        issuer: &state.issuer,
+        resend_cooldown_seconds: state.resend_cooldown_seconds,
+    };
+    Ok(Json(config).into_response())
 }
 
 async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
@@ -33,29 +60,95 @@ async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> Resu
     forward(&state, Method::GET, &user, "", None).await
 }
 
-async fn create_device(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+/// `POST {base}/devices`: create (`application/json`) or set the order (the reorder content type).
+async fn devices_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let user = state.current_user(&headers)?;
-    if media_type(&headers) != CONTENT_TYPE_JSON {
-        return Err(AppError::UnsupportedMediaType);
+    let media_type = media_type(&headers);
+    if media_type.eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
+        let request = checked_create(parse(&body)?, &state)?;
+        forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
+    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
+        let request: Order = parse(&body)?;
+        if request.order.is_empty() || request.order.len() > MAX_ORDER_ENTRIES {
+            return Err(AppError::InvalidData { target: "order", message: "The order lists 1 to 20 devices." });
+        }
+        for entry in &request.order {
+            device_id(&entry.id)?;
+        }
+        forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_REORDER, to_json(&request)?))).await
+    } else {
+        Err(AppError::UnsupportedMediaType)
     }
-    let mut request: CreateDevice = parse(&body)?;
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Order {
+    order: Vec<IdRef>,
+}
+
+/// The create request as it may go upstream: the type allowed here, each field the type takes and valid, the
+/// phone normalised, `status: ACTIVATION_REQUIRED` forced and the configured policy added.
+fn checked_create(mut request: CreateDevice, state: &AppState) -> Result<CreateDevice, AppError> {
     if !state.allowed_types.contains(&request.device_type) {
         return Err(AppError::InvalidData { target: "type", message: "This device type cannot be enrolled here." });
     }
     if request.policy.is_some() {
         return Err(AppError::InvalidData { target: "policy", message: "The device policy is set by the server." });
     }
-    if let Some(nickname) = &request.nickname {
-        check_nickname(nickname)?;
+    if request.nickname.as_deref().is_some_and(|nickname| !validate::is_nickname(nickname)) {
+        return Err(AppError::InvalidData {
+            target: "nickname",
+            message: "A nickname is at most 100 characters, with no control characters.",
+        });
+    }
+    let takes = |field: &str| match request.device_type {
+        DeviceType::Sms => field == "phone",
+        DeviceType::Voice => field == "phone" || field == "extension",
+        DeviceType::Email => field == "email",
+        DeviceType::OathToken => field == "serialNumber",
+        DeviceType::Totp | DeviceType::Other(_) => false,
+    };
+    let given = [
+        ("phone", request.phone.is_some()),
+        ("extension", request.extension.is_some()),
+        ("email", request.email.is_some()),
+        ("serialNumber", request.serial_number.is_some()),
+    ];
+    for (field, present) in given {
+        if present && !takes(field) {
+            return Err(AppError::InvalidRequest("The request has a field that this device type does not take."));
+        }
+        if !present && takes(field) && field != "extension" {
+            return Err(AppError::InvalidData { target: field, message: "This field is required." });
+        }
+    }
+    if let Some(phone) = &request.phone {
+        let normalized = validate::normalize_phone(phone).ok_or(AppError::InvalidData {
+            target: "phone",
+            message: "A phone number is international: a plus sign, the country code, then the number.",
+        })?;
+        request.phone = Some(normalized);
+    }
+    if request.extension.as_deref().is_some_and(|extension| !validate::is_extension(extension)) {
+        return Err(AppError::InvalidData { target: "extension", message: "An extension is digits only." });
+    }
+    if request.email.as_deref().is_some_and(|email| !validate::is_email(email)) {
+        return Err(AppError::InvalidData { target: "email", message: "This is not an email address." });
+    }
+    if request.serial_number.as_deref().is_some_and(|serial| !validate::is_serial_number(serial)) {
+        return Err(AppError::InvalidData {
+            target: "serialNumber",
+            message: "A serial number is at most 64 letters, digits or hyphens.",
+        });
     }
     // A worker token would otherwise create a pre-activated device, with no proof that the person holds it.
     request.status = Some(DeviceStatus::ActivationRequired);
-    request.policy = state.policy_id.clone().map(|id| devices_api::IdRef { id });
-    let body =
-        serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
-    forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, body))).await
+    request.policy = state.policy_id.clone().map(|id| IdRef { id });
+    Ok(request)
 }
 
+/// `POST {base}/devices/{id}`: activate, or resend the pairing code, by content type.
 async fn device_action(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -64,17 +157,50 @@ async fn device_action(
 ) -> Result<Response, AppError> {
     let user = state.current_user(&headers)?;
     let id = device_id(&id)?;
-    if media_type(&headers) != CONTENT_TYPE_ACTIVATE {
+    let media_type = media_type(&headers);
+    let body = if media_type.eq_ignore_ascii_case(CONTENT_TYPE_ACTIVATE) {
+        let request: ActivateDevice = parse(&body)?;
+        if !validate::is_otp(&request.otp) {
+            return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
+        }
+        (CONTENT_TYPE_ACTIVATE, to_json(&request)?)
+    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
+        if !body.is_empty() && !parse::<serde_json::Map<String, serde_json::Value>>(&body)?.is_empty() {
+            return Err(AppError::InvalidRequest("A resend takes no fields."));
+        }
+        (CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
+    } else {
+        return Err(AppError::UnsupportedMediaType);
+    };
+    ensure_owned(&state, &user, &id).await?;
+    forward(&state, Method::POST, &user, &format!("/{id}"), Some(body)).await
+}
+
+async fn rename_device(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let user = state.current_user(&headers)?;
+    let id = device_id(&id)?;
+    if !media_type(&headers).eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
         return Err(AppError::UnsupportedMediaType);
     }
-    let request: ActivateDevice = parse(&body)?;
-    let otp_is_valid = (6..=10).contains(&request.otp.len()) && request.otp.bytes().all(|b| b.is_ascii_digit());
-    if !otp_is_valid {
-        return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
+    #[derive(Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    struct Nickname {
+        nickname: String,
     }
-    let body =
-        serde_json::to_vec(&request).map_err(|_| AppError::InvalidRequest("The request body could not be read."))?;
-    forward(&state, Method::POST, &user, &format!("/{id}"), Some((CONTENT_TYPE_ACTIVATE, body))).await
+    let request: Nickname = parse(&body)?;
+    if !validate::is_nickname(&request.nickname) {
+        return Err(AppError::InvalidData {
+            target: "nickname",
+            message: "A nickname is at most 100 characters, with no control characters.",
+        });
+    }
+    ensure_owned(&state, &user, &id).await?;
+    forward(&state, Method::PUT, &user, &format!("/{id}/nickname"), Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
 }
 
 async fn delete_device(
@@ -84,7 +210,27 @@ async fn delete_device(
 ) -> Result<Response, AppError> {
     let user = state.current_user(&headers)?;
     let id = device_id(&id)?;
+    ensure_owned(&state, &user, &id).await?;
     forward(&state, Method::DELETE, &user, &format!("/{id}"), None).await
+}
+
+/// Reads the device upstream and checks that it is `user`'s: anything else is a 404, as if it did not exist.
+async fn ensure_owned(state: &AppState, user: &str, id: &uuid::Uuid) -> Result<(), AppError> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let response =
+        state.upstream.send(Method::GET, user, &format!("/{id}"), None, &request_id).await.map_err(unavailable)?;
+    if response.status == StatusCode::NOT_FOUND {
+        return Err(AppError::NotFound);
+    }
+    if !response.status.is_success() {
+        return answer(response).map(drop);
+    }
+    let owner = response.body.as_ref().and_then(|device| device["user"]["id"].as_str());
+    if owner != Some(user) {
+        tracing::warn!(request_id, "a device read for one user belongs to another");
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 /// A device id as PingOne writes it: a hyphenated UUID. Anything else, such as `..` or an encoded slash, could
@@ -97,28 +243,21 @@ fn device_id(raw: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::try_parse(raw).map_err(|_| invalid)
 }
 
-fn check_nickname(nickname: &str) -> Result<(), AppError> {
-    if nickname.chars().count() > MAX_NICKNAME_CHARS || nickname.chars().any(char::is_control) {
-        return Err(AppError::InvalidData {
-            target: "nickname",
-            message: "A nickname is at most 100 characters, with no control characters.",
-        });
-    }
-    Ok(())
-}
-
-fn media_type(headers: &HeaderMap) -> String {
+fn media_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default()
+        .map_or("", str::trim)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(body)
         .map_err(|_| AppError::InvalidRequest("The request body is not valid, or has fields that are not allowed."))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(value).map_err(|_| AppError::InvalidRequest("The request body could not be written."))
 }
 
 /// Sends the request upstream for `user` and turns the answer into the browser's.
@@ -130,19 +269,22 @@ async fn forward(
     body: Option<(&'static str, Vec<u8>)>,
 ) -> Result<Response, AppError> {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let outcome = state.upstream.send(method.clone(), user, path, body, &request_id).await;
-    match outcome {
+    match state.upstream.send(method.clone(), user, path, body, &request_id).await {
         Ok(response) => {
             tracing::info!(request_id, %method, status = response.status.as_u16(), "upstream answered");
             answer(response)
         }
         Err(failure) => {
             tracing::warn!(request_id, %method, %failure, "upstream failed");
-            Err(match failure {
-                UpstreamFailure::TimedOut => AppError::UpstreamTimeout,
-                UpstreamFailure::Unavailable(_) | UpstreamFailure::TokenRefused(_) => AppError::UpstreamUnavailable,
-            })
+            Err(unavailable(failure))
         }
+    }
+}
+
+fn unavailable(failure: UpstreamFailure) -> AppError {
+    match failure {
+        UpstreamFailure::TimedOut => AppError::UpstreamTimeout,
+        UpstreamFailure::Unavailable(_) | UpstreamFailure::TokenRefused(_) => AppError::UpstreamUnavailable,
     }
 }
 
@@ -183,6 +325,8 @@ fn without_links(mut value: serde_json::Value) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -195,15 +339,7 @@ mod tests {
 
     #[test]
     fn links_are_removed_at_every_depth() {
-        let body = serde_json::json!({"_links": {}, "_embedded": {"devices": [{"id": "a", "_links": {"self": {}}}]}});
-        assert_eq!(without_links(body), serde_json::json!({"_embedded": {"devices": [{"id": "a"}]}}));
-    }
-
-    #[test]
-    fn nicknames_are_bounded_and_printable() {
-        assert!(check_nickname("My phone").is_ok());
-        assert!(check_nickname(&"x".repeat(100)).is_ok());
-        assert!(check_nickname(&"x".repeat(101)).is_err());
-        assert!(check_nickname("bell\u{7}").is_err());
+        let body = json!({"_links": {}, "_embedded": {"devices": [{"id": "a", "_links": {"self": {}}}]}});
+        assert_eq!(without_links(body), json!({"_embedded": {"devices": [{"id": "a"}]}}));
     }
 }

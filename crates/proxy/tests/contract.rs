@@ -125,7 +125,8 @@ async fn bodies_outside_the_contract_are_refused() {
     let proxy = start(Config::default()).await;
     let (status, body) = proxy.create(json!({ "type": "TOTP", "user": { "id": "someone-else" } })).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_REQUEST")));
-    let (status, body) = proxy.create(json!({ "type": "SMS", "phone": "+15125550101" })).await;
+    let totp_only = start(Config { allowed_types: vec![devices_api::DeviceType::Totp], ..Config::default() }).await;
+    let (status, body) = totp_only.create(json!({ "type": "SMS", "phone": "+15125550101" })).await;
     assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("type")));
     let (status, body) = proxy.create(json!({ "type": "TOTP", "policy": { "id": "x" } })).await;
     assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("policy")));
@@ -205,4 +206,211 @@ async fn the_site_is_served_with_a_strict_content_security_policy() {
     let api = proxy.http.get(format!("{}/api/devices", proxy.base)).send().await.expect("answer");
     assert_eq!(api.headers()["cache-control"], "no-store");
     std::fs::remove_dir_all(site).ok();
+}
+
+/// The simulator's own API, as an upstream worker would use it: for setting up what a browser could not.
+struct Worker {
+    api: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Worker {
+    async fn connect(simulator: &str) -> Self {
+        let fixture = pingone_simulator::Fixture::demo();
+        let http = reqwest::Client::new();
+        let token: Value = http
+            .post(format!("{simulator}/{}/as/token", fixture.environment_id))
+            .basic_auth(&fixture.client_id, Some(&fixture.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("JSON");
+        Self {
+            api: format!("{simulator}/v1/environments/{}", fixture.environment_id),
+            token: token["access_token"].as_str().expect("a token").to_owned(),
+            http,
+        }
+    }
+
+    async fn device_of(&self, user: &str, body: Value) -> String {
+        let created: Value = self
+            .http
+            .post(format!("{}/users/{user}/devices", self.api))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("JSON");
+        created["id"].as_str().expect("an id").to_owned()
+    }
+
+    async fn device_exists(&self, user: &str, id: &str) -> bool {
+        let read =
+            self.http.get(format!("{}/users/{user}/devices/{id}", self.api)).bearer_auth(&self.token).send().await;
+        read.expect("answer").status() == StatusCode::OK
+    }
+}
+
+async fn outbox(proxy: &Running) -> Vec<Value> {
+    let outbox: Value = proxy
+        .http
+        .get(format!("{}/sim/outbox", proxy.simulator))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    outbox.as_array().expect("an array").clone()
+}
+
+#[tokio::test]
+async fn an_sms_device_is_enrolled_with_a_normalised_phone_and_a_resent_code() {
+    let proxy = start(Config::default()).await;
+    let (status, device) =
+        proxy.create(json!({ "type": "SMS", "phone": "+1 (512) 520-1234", "status": "ACTIVE" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{device}");
+    assert_eq!(
+        (device["phone"].as_str(), device["status"].as_str()),
+        (Some("+15125201234"), Some("ACTIVATION_REQUIRED"))
+    );
+    let id = device["id"].as_str().expect("id");
+    let (status, _) =
+        proxy.post(&format!("/devices/{id}"), "application/vnd.pingidentity.device.sendActivationCode+json", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let codes = outbox(&proxy).await;
+    assert_eq!(codes.len(), 2, "the first code and the resent one");
+    let latest = codes[1]["otp"].as_str().expect("a code");
+    let (status, active) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": latest }).to_string()).await;
+    assert_eq!((status, active["status"].as_str()), (StatusCode::OK, Some("ACTIVE")));
+}
+
+#[tokio::test]
+async fn each_type_takes_its_own_fields_checked_at_the_edge() {
+    let proxy = start(Config::default()).await;
+    let refusals = [
+        (json!({ "type": "TOTP", "phone": "+15125201234" }), None),
+        (json!({ "type": "SMS" }), Some("phone")),
+        (json!({ "type": "SMS", "phone": "12" }), Some("phone")),
+        (json!({ "type": "VOICE", "phone": "+15125201234", "extension": "12a" }), Some("extension")),
+        (json!({ "type": "EMAIL", "email": "not-an-address" }), Some("email")),
+        (json!({ "type": "EMAIL", "email": "a@example.com", "phone": "+15125201234" }), None),
+        (json!({ "type": "OATH_TOKEN", "serialNumber": "../../x" }), Some("serialNumber")),
+        (json!({ "type": "OATH_TOKEN" }), Some("serialNumber")),
+        (json!({ "type": "TOTP", "nickname": "bell\u{7}" }), Some("nickname")),
+    ];
+    for (body, target) in refusals {
+        let (status, error) = proxy.create(body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error["details"][0]["target"].as_str(), target, "{body}: {error}");
+    }
+    assert!(outbox(&proxy).await.is_empty(), "nothing refused reached the upstream");
+    let (status, email) = proxy.create(json!({ "type": "EMAIL", "email": "ada@example.com" })).await;
+    assert_eq!((status, email["email"].as_str()), (StatusCode::CREATED, Some("ada@example.com")));
+    let (status, token) = proxy.create(json!({ "type": "OATH_TOKEN", "serialNumber": "DEMO-HOTP-0001" })).await;
+    assert_eq!((status, token["status"].as_str()), (StatusCode::CREATED, Some("ACTIVATION_REQUIRED")));
+}
+
+#[tokio::test]
+async fn config_reports_what_may_be_enrolled() {
+    let proxy = start(Config { issuer: "Acme".into(), ..Config::default() }).await;
+    let config: Value =
+        proxy.http.get(format!("{}/api/config", proxy.base)).send().await.expect("answer").json().await.expect("JSON");
+    assert_eq!(config["deviceTypes"], json!(["TOTP", "SMS", "VOICE", "EMAIL", "OATH_TOKEN"]));
+    assert_eq!(config["issuer"], "Acme");
+    assert_eq!(config["resendCooldownSeconds"], 30);
+}
+
+#[tokio::test]
+async fn nicknames_and_order_go_through_checked() {
+    let proxy = start(Config::default()).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (_, device) = proxy.create(json!({ "type": "TOTP" })).await;
+        let code = code_now(device["secret"].as_str().expect("secret"));
+        let id = device["id"].as_str().expect("id").to_owned();
+        proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": code }).to_string()).await;
+        ids.push(id);
+    }
+    let renamed = proxy
+        .http
+        .put(format!("{}/api/devices/{}/nickname", proxy.base, ids[0]))
+        .json(&json!({ "nickname": "Work" }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let bad = proxy
+        .http
+        .put(format!("{}/api/devices/{}/nickname", proxy.base, ids[0]))
+        .json(&json!({ "nickname": "x".repeat(101) }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let order = json!({ "order": [{ "id": ids[1] }, { "id": ids[0] }] }).to_string();
+    let (status, _) = proxy.post("/devices", "application/vnd.pingidentity.devices.reorder+json", &order).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = proxy.list().await;
+    assert_eq!(list["_embedded"]["devices"][0]["id"], ids[1].as_str());
+    assert_eq!(list["_embedded"]["devices"][1]["nickname"], "Work");
+    let (status, _) = proxy
+        .post("/devices", "application/vnd.pingidentity.devices.reorder+json", r#"{"order":[{"id":"../x"}]}"#)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn another_users_device_is_out_of_reach_for_every_method() {
+    let proxy = start(Config::default()).await;
+    let upstream = Worker::connect(&proxy.simulator).await;
+    let created: Value = proxy
+        .http
+        .post(format!("{}/sim/users", proxy.simulator))
+        .json(&json!({ "username": "bob@example.com" }))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    let bob = created["id"].as_str().expect("an id");
+    let bobs = [
+        upstream
+            .device_of(bob, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" }))
+            .await,
+        upstream.device_of(bob, json!({ "type": "TOTP", "status": "ACTIVE" })).await,
+    ];
+    for id in &bobs {
+        let attempts = [
+            proxy.post(&format!("/devices/{id}"), ACTIVATE, r#"{"otp":"123456"}"#).await.0,
+            proxy
+                .post(&format!("/devices/{id}"), "application/vnd.pingidentity.device.sendActivationCode+json", "")
+                .await
+                .0,
+            proxy
+                .http
+                .put(format!("{}/api/devices/{id}/nickname", proxy.base))
+                .json(&json!({ "nickname": "mine" }))
+                .send()
+                .await
+                .expect("answer")
+                .status(),
+            proxy.http.delete(format!("{}/api/devices/{id}", proxy.base)).send().await.expect("answer").status(),
+        ];
+        assert_eq!(attempts, [StatusCode::NOT_FOUND; 4], "device {id}");
+        assert!(upstream.device_exists(bob, id).await, "Bob's device {id} is untouched");
+    }
+    let (_, list) = proxy.list().await;
+    assert_eq!(list["_embedded"]["devices"], json!([]), "the demo user sees none of Bob's devices");
+    let sent = outbox(&proxy).await;
+    assert_eq!(sent.len(), 1, "no code was resent to Bob's phone");
 }
