@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Where the devices API is.
 #[derive(Debug, Clone)]
@@ -24,10 +24,21 @@ pub enum Upstream {
 }
 
 /// How the proxy learns who the person is. The browser never names the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Identity {
     /// The simulator's demo user, for everyone: allowed only with the embedded simulator.
     Demo,
+    /// The person's own access token (RS256 or ES256), verified against the environment's JWKS; `sub` is the user.
+    Bearer {
+        jwks_url: String,
+        issuer: String,
+        audience: String,
+        /// Allowed clock skew for `exp` and `nbf`.
+        leeway_seconds: u64,
+    },
+    /// A gateway in front names the user in `user_header`, and proves it is the gateway with `secret` in
+    /// `secret_header`.
+    Header { user_header: String, secret_header: String, secret: SecretString },
 }
 
 #[derive(Debug, Clone)]
@@ -64,12 +75,35 @@ impl Config {
     /// Every problem with this configuration, each naming its setting; empty when it can start.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        if self.identity == Identity::Demo && !matches!(self.upstream, Upstream::EmbeddedSimulator) {
-            problems.push("identity: `demo` is allowed only with the embedded simulator as upstream".to_owned());
+        match &self.identity {
+            Identity::Demo if !matches!(self.upstream, Upstream::EmbeddedSimulator) => {
+                problems.push("identity: `demo` is allowed only with the embedded simulator as upstream".to_owned());
+            }
+            Identity::Bearer { jwks_url, issuer, audience, .. } => {
+                if !is_https_or_loopback(jwks_url) {
+                    problems
+                        .push("identity.jwks_url: must be an https:// URL (or http://127.0.0.1 for tests)".to_owned());
+                }
+                if issuer.is_empty() || audience.is_empty() {
+                    problems.push("identity.issuer and identity.audience: both are required for bearer".to_owned());
+                }
+            }
+            Identity::Header { user_header, secret_header, secret } => {
+                for (name, value) in [("identity.user_header", user_header), ("identity.secret_header", secret_header)]
+                {
+                    if axum::http::HeaderName::try_from(value.as_str()).is_err() {
+                        problems.push(format!("{name}: `{value}` is not a header name"));
+                    }
+                }
+                if secret.expose_secret().len() < 32 {
+                    problems.push("identity.secret: the gateway secret must be at least 32 characters".to_owned());
+                }
+            }
+            Identity::Demo => {}
         }
         if let Upstream::PingOne { api_url, auth_url, .. } = &self.upstream {
             for (name, url) in [("upstream.api_url", api_url), ("upstream.auth_url", auth_url)] {
-                if !url.starts_with("https://") && !url.starts_with("http://127.0.0.1") {
+                if !is_https_or_loopback(url) {
                     problems.push(format!("{name}: must be an https:// URL (or http://127.0.0.1 for tests)"));
                 }
             }
@@ -84,4 +118,8 @@ impl Config {
         }
         problems
     }
+}
+
+fn is_https_or_loopback(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://127.0.0.1")
 }

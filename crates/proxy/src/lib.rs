@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+mod identity;
 mod routes;
 mod upstream;
 
@@ -35,8 +36,7 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     upstream: UpstreamClient,
-    /// The demo identity's user; `None` in modes that derive the user per request.
-    demo_user_id: Option<String>,
+    authenticator: identity::Authenticator,
     policy_id: Option<String>,
     allowed_types: Vec<devices_api::DeviceType>,
     /// The label authenticator apps show for this service.
@@ -53,8 +53,8 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// The PingOne user id of the person making this request.
-    fn current_user(&self, _headers: &HeaderMap) -> Result<String, AppError> {
-        self.demo_user_id.clone().ok_or(AppError::Unauthenticated)
+    async fn current_user(&self, headers: &HeaderMap) -> Result<String, AppError> {
+        self.authenticator.user(headers).await
     }
 }
 
@@ -133,9 +133,20 @@ impl Proxy {
                 (client, policy_id.clone(), None, None)
             }
         };
+        let authenticator = match &config.identity {
+            Identity::Demo => identity::Authenticator::Demo { user_id: demo_user_id.clone().unwrap_or_default() },
+            Identity::Bearer { jwks_url, issuer, audience, leeway_seconds } => identity::Authenticator::Bearer(
+                identity::BearerVerifier::new(jwks_url, issuer, audience, *leeway_seconds),
+            ),
+            Identity::Header { user_header, secret_header, secret } => identity::Authenticator::Header {
+                user_header: HeaderName::try_from(user_header.as_str()).map_err(|_| StartError::Config(vec![]))?,
+                secret_header: HeaderName::try_from(secret_header.as_str()).map_err(|_| StartError::Config(vec![]))?,
+                secret: secret.clone(),
+            },
+        };
         let shared = Shared {
             upstream,
-            demo_user_id,
+            authenticator,
             policy_id,
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
@@ -151,7 +162,10 @@ impl Proxy {
 
     /// The user that the demo identity acts as.
     pub fn demo_user_id(&self) -> Option<&str> {
-        self.state.demo_user_id.as_deref()
+        match &self.state.authenticator {
+            identity::Authenticator::Demo { user_id } => Some(user_id),
+            _ => None,
+        }
     }
 
     /// The whole HTTP surface: `/api` and, when configured, the site.

@@ -46,7 +46,7 @@ struct WidgetConfig<'a> {
 }
 
 async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    state.current_user(&headers)?;
+    state.current_user(&headers).await?;
     let config = WidgetConfig {
         device_types: &state.allowed_types,
         issuer: &state.issuer,
@@ -56,13 +56,13 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 }
 
 async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let user = state.current_user(&headers)?;
+    let user = state.current_user(&headers).await?;
     forward(&state, Method::GET, &user, "", None).await
 }
 
 /// `POST {base}/devices`: create (`application/json`) or set the order (the reorder content type).
 async fn devices_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
-    let user = state.current_user(&headers)?;
+    let user = state.current_user(&headers).await?;
     let media_type = media_type(&headers);
     if media_type.eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
         let request = checked_create(parse(&body)?, &state)?;
@@ -155,7 +155,7 @@ async fn device_action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let user = state.current_user(&headers)?;
+    let user = state.current_user(&headers).await?;
     let id = device_id(&id)?;
     let media_type = media_type(&headers);
     let body = if media_type.eq_ignore_ascii_case(CONTENT_TYPE_ACTIVATE) {
@@ -182,7 +182,7 @@ async fn rename_device(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let user = state.current_user(&headers)?;
+    let user = state.current_user(&headers).await?;
     let id = device_id(&id)?;
     if !media_type(&headers).eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
         return Err(AppError::UnsupportedMediaType);
@@ -208,7 +208,7 @@ async fn delete_device(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let user = state.current_user(&headers)?;
+    let user = state.current_user(&headers).await?;
     let id = device_id(&id)?;
     ensure_owned(&state, &user, &id).await?;
     forward(&state, Method::DELETE, &user, &format!("/{id}"), None).await

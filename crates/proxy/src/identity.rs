@@ -1,0 +1,167 @@
+//! Who the person is. The browser never names the user: the proxy derives the PingOne user id from the person's
+//! own access token (`bearer`), from a gateway's header vouched for by a shared secret (`header`), or, with the
+//! embedded simulator only, from the demo user (`demo`).
+//!
+//! Every failure is the same 401 `UNAUTHENTICATED` to the browser; the reason goes to the log.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderName, header};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use tokio::sync::RwLock;
+
+use crate::error::AppError;
+
+/// Tokens signed with anything else are refused, `none` above all.
+const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];
+/// An unknown `kid` refetches the JWKS at most this often, so that forged tokens cannot hammer the issuer.
+const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
+const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub enum Authenticator {
+    Demo { user_id: String },
+    Bearer(BearerVerifier),
+    Header { user_header: HeaderName, secret_header: HeaderName, secret: SecretString },
+}
+
+impl Authenticator {
+    /// The PingOne user id of the person making this request.
+    pub async fn user(&self, headers: &HeaderMap) -> Result<String, AppError> {
+        let user = match self {
+            Self::Demo { user_id } => Ok(user_id.clone()),
+            Self::Bearer(verifier) => verifier.user(headers).await,
+            Self::Header { user_header, secret_header, secret } => {
+                gateway_user(headers, user_header, secret_header, secret)
+            }
+        };
+        user.map_err(|reason| {
+            tracing::info!(reason, "request refused as unauthenticated");
+            AppError::Unauthenticated
+        })
+    }
+}
+
+/// The user a gateway names, when it also presents the shared secret, compared in constant time.
+fn gateway_user(
+    headers: &HeaderMap,
+    user_header: &HeaderName,
+    secret_header: &HeaderName,
+    secret: &SecretString,
+) -> Result<String, &'static str> {
+    let presented = headers.get(secret_header).ok_or("no gateway secret")?.as_bytes();
+    if !bool::from(presented.ct_eq(secret.expose_secret().as_bytes())) {
+        return Err("a wrong gateway secret");
+    }
+    let user = headers.get(user_header).and_then(|value| value.to_str().ok()).ok_or("no user header")?;
+    user_id(user)
+}
+
+/// PingOne user ids are UUIDs; anything else could reach another path upstream.
+fn user_id(candidate: &str) -> Result<String, &'static str> {
+    match uuid::Uuid::try_parse(candidate) {
+        Ok(_) if candidate.len() == 36 => Ok(candidate.to_owned()),
+        _ => Err("a user id that is not a UUID"),
+    }
+}
+
+/// Verifies a person's access token against the environment's JWKS.
+pub struct BearerVerifier {
+    http: reqwest::Client,
+    jwks_url: String,
+    issuer: String,
+    audience: String,
+    leeway_seconds: u64,
+    keys: RwLock<KeyCache>,
+}
+
+#[derive(Default)]
+struct KeyCache {
+    keys: HashMap<String, (Algorithm, DecodingKey)>,
+    fetched_at: Option<Instant>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+}
+
+impl BearerVerifier {
+    pub fn new(jwks_url: &str, issuer: &str, audience: &str, leeway_seconds: u64) -> Self {
+        let http = reqwest::Client::builder().timeout(JWKS_TIMEOUT).build().expect("a client with a timeout builds");
+        Self {
+            http,
+            jwks_url: jwks_url.to_owned(),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            leeway_seconds,
+            keys: RwLock::new(KeyCache::default()),
+        }
+    }
+
+    async fn user(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or("no bearer token")?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| "an unreadable token header")?;
+        if !ALLOWED_ALGORITHMS.contains(&header.alg) {
+            return Err("a token algorithm that is not allowed");
+        }
+        let kid = header.kid.ok_or("a token without kid")?;
+        let (algorithm, key) = self.key(&kid).await?;
+        if algorithm != header.alg {
+            return Err("a token whose algorithm does not match its key");
+        }
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway_seconds;
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|_| "a token that does not verify")?;
+        user_id(&claims.claims.sub)
+    }
+
+    /// The key for `kid`, refetching the JWKS when it is unknown and the last fetch is old enough.
+    async fn key(&self, kid: &str) -> Result<(Algorithm, DecodingKey), &'static str> {
+        if let Some(found) = self.keys.read().await.keys.get(kid) {
+            return Ok(found.clone());
+        }
+        let mut cache = self.keys.write().await;
+        if let Some(found) = cache.keys.get(kid) {
+            return Ok(found.clone());
+        }
+        if cache.fetched_at.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+            return Err("an unknown kid, and the keys were fetched moments ago");
+        }
+        cache.fetched_at = Some(Instant::now());
+        let set: JwkSet = self
+            .http
+            .get(&self.jwks_url)
+            .send()
+            .await
+            .map_err(|_| "the JWKS could not be fetched")?
+            .json()
+            .await
+            .map_err(|_| "the JWKS is not readable")?;
+        cache.keys = set
+            .keys
+            .iter()
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                let algorithm = jwk.common.key_algorithm.and_then(|alg| Algorithm::try_from(alg).ok())?;
+                let key = DecodingKey::from_jwk(jwk).ok()?;
+                ALLOWED_ALGORITHMS.contains(&algorithm).then_some((kid, (algorithm, key)))
+            })
+            .collect();
+        tracing::info!(keys = cache.keys.len(), "fetched the JWKS");
+        cache.keys.get(kid).cloned().ok_or("an unknown kid")
+    }
+}

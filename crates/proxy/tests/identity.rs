@@ -1,0 +1,203 @@
+//! The proxy's identity modes against a simulator on 127.0.0.1 as a real upstream: a person's own bearer token,
+//! verified against the JWKS, and a gateway's header with its shared secret, each with the attacks that must fail.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use mfa_enroll_proxy::{Config, Identity, Proxy, Upstream};
+use pingone_simulator::{Simulator, StartupInfo};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const AUDIENCE: &str = "https://api.pingone.com";
+const GATEWAY_SECRET: &str = "a-gateway-secret-of-at-least-32-characters";
+
+struct Setup {
+    proxy: String,
+    info: StartupInfo,
+    http: reqwest::Client,
+}
+
+async fn start(identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let simulator = Simulator::demo();
+    let info = simulator.startup_info(&format!("http://{}", listener.local_addr().expect("bound")));
+    tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
+    let config = Config {
+        upstream: Upstream::PingOne {
+            api_url: info.api_url.clone(),
+            auth_url: info.auth_url.clone(),
+            environment_id: info.environment_id.clone(),
+            client_id: info.client_id.clone(),
+            client_secret: info.client_secret.clone().into(),
+            policy_id: Some(info.policy_id.clone()),
+        },
+        identity: identity(&info),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(config).await.expect("the proxy starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let address = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(proxy.serve(listener, std::future::pending()));
+    Setup { proxy: address, info, http: reqwest::Client::new() }
+}
+
+fn bearer(info: &StartupInfo) -> Identity {
+    let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
+    Identity::Bearer { jwks_url: format!("{issuer}/jwks"), issuer, audience: AUDIENCE.into(), leeway_seconds: 30 }
+}
+
+impl Setup {
+    async fn mint(&self, user: &str, options: Value) -> String {
+        let minted: Value = self
+            .http
+            .post(format!("{}/sim/users/{user}/tokens", self.info.auth_url))
+            .json(&options)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("JSON");
+        minted["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    async fn new_user(&self, username: &str) -> String {
+        let created: Value = self
+            .http
+            .post(format!("{}/sim/users", self.info.auth_url))
+            .json(&json!({ "username": username }))
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("JSON");
+        created["id"].as_str().expect("an id").to_owned()
+    }
+
+    async fn list_with_token(&self, token: &str) -> (StatusCode, Value) {
+        let response =
+            self.http.get(format!("{}/api/devices", self.proxy)).bearer_auth(token).send().await.expect("answer");
+        (response.status(), response.json().await.expect("JSON"))
+    }
+}
+
+/// A token signed with another key than the simulator's, as an attacker could make.
+fn forged(claims: &Value, kid: &str) -> String {
+    let key = EncodingKey::from_rsa_pem(include_bytes!("fixtures/other-signing-key.pem")).expect("the test key");
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, claims, &key).expect("signed")
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a payload");
+    serde_json::from_slice(&data_encoding::BASE64URL_NOPAD.decode(payload.as_bytes()).expect("base64url"))
+        .expect("JSON")
+}
+
+#[tokio::test]
+async fn a_valid_token_reaches_its_own_users_devices_only() {
+    let setup = start(bearer).await;
+    let alice = setup.new_user("alice@example.com").await;
+    let bob = setup.new_user("bob@example.com").await;
+    let alice_token = setup.mint(&alice, json!({})).await;
+    let created = setup
+        .http
+        .post(format!("{}/api/devices", setup.proxy))
+        .bearer_auth(&alice_token)
+        .json(&json!({ "type": "TOTP" }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (status, alices) = setup.list_with_token(&alice_token).await;
+    assert_eq!((status, alices["_embedded"]["devices"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    let bob_token = setup.mint(&bob, json!({})).await;
+    let (_, bobs) = setup.list_with_token(&bob_token).await;
+    assert_eq!(bobs["_embedded"]["devices"], json!([]), "Bob sees none of Alice's devices");
+}
+
+#[tokio::test]
+async fn every_bearer_attack_is_a_401() {
+    let setup = start(bearer).await;
+    let user = setup.info.demo_user_id.clone();
+    let valid = setup.mint(&user, json!({})).await;
+    let claims = claims_of(&valid);
+    let none_token = {
+        let header = data_encoding::BASE64URL_NOPAD.encode(br#"{"alg":"none","typ":"JWT","kid":"sim-user-tokens-1"}"#);
+        let payload = data_encoding::BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
+        format!("{header}.{payload}.")
+    };
+    let hmac_token = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("sim-user-tokens-1".into());
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(b"guessable")).expect("signed")
+    };
+    let attacks = [
+        ("alg none", none_token),
+        ("HS256 with the RSA key's id", hmac_token),
+        ("another key under the known kid", forged(&claims, "sim-user-tokens-1")),
+        ("an unknown kid", forged(&claims, "attacker-key")),
+        ("expired", setup.mint(&user, json!({ "expiresInSeconds": -600 })).await),
+        ("not valid yet", setup.mint(&user, json!({ "notBeforeSeconds": 600 })).await),
+        ("a wrong issuer", setup.mint(&user, json!({ "issuer": "https://evil.example/as" })).await),
+        ("a wrong audience", setup.mint(&user, json!({ "audience": "https://other.example" })).await),
+        ("a tampered subject", {
+            let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
+            let mut tampered = claims.clone();
+            tampered["sub"] = json!("00000000-0000-4000-8000-000000000000");
+            parts[1] = data_encoding::BASE64URL_NOPAD.encode(tampered.to_string().as_bytes());
+            parts.join(".")
+        }),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (attack, token) in attacks {
+        let (status, body) = setup.list_with_token(&token).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("UNAUTHENTICATED")), "{attack}");
+    }
+    let no_token = setup.http.get(format!("{}/api/devices", setup.proxy)).send().await.expect("answer");
+    assert_eq!(no_token.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(setup.list_with_token(&valid).await.0, StatusCode::OK, "the valid token still works");
+}
+
+#[tokio::test]
+async fn a_gateway_header_counts_only_with_the_shared_secret() {
+    let setup = start(|_| Identity::Header {
+        user_header: "X-Authenticated-User".into(),
+        secret_header: "X-Gateway-Secret".into(),
+        secret: GATEWAY_SECRET.to_owned().into(),
+    })
+    .await;
+    let user = setup.info.demo_user_id.clone();
+    let list = |secret: Option<&'static str>, user: &str| {
+        let mut request = setup.http.get(format!("{}/api/devices", setup.proxy)).header("X-Authenticated-User", user);
+        if let Some(secret) = secret {
+            request = request.header("X-Gateway-Secret", secret);
+        }
+        request.send()
+    };
+    assert_eq!(list(Some(GATEWAY_SECRET), &user).await.expect("answer").status(), StatusCode::OK);
+    assert_eq!(list(None, &user).await.expect("answer").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        list(Some("a-gateway-secret-of-at-least-32-characterz"), &user).await.expect("answer").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        list(Some(GATEWAY_SECRET), "../../environments").await.expect("answer").status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn identity_settings_are_checked_before_start() {
+    let config = Config {
+        identity: Identity::Header {
+            user_header: "bad header".into(),
+            secret_header: "X-S".into(),
+            secret: "short".to_owned().into(),
+        },
+        ..Config::default()
+    };
+    let problems = Proxy::start(config).await.err().expect("refused").to_string();
+    assert!(problems.contains("identity.user_header") && problems.contains("identity.secret"), "{problems}");
+}
