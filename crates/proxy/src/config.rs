@@ -1,8 +1,11 @@
 //! The proxy's configuration: a typed struct with safe defaults, checked as a whole before anything starts.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+pub use crate::upstream::Timeouts;
 
 /// Where the devices API is.
 #[derive(Debug, Clone)]
@@ -53,6 +56,8 @@ pub struct Config {
     pub issuer: String,
     /// How long the widget waits before it offers to resend a pairing code.
     pub resend_cooldown_seconds: u32,
+    /// How long the proxy waits for PingOne.
+    pub timeouts: Timeouts,
 }
 
 impl Default for Config {
@@ -67,6 +72,7 @@ impl Default for Config {
             },
             issuer: "mfa-enroll demo".to_owned(),
             resend_cooldown_seconds: 30,
+            timeouts: Timeouts { connect: Duration::from_secs(5), total: Duration::from_secs(15) },
         }
     }
 }

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use config::{Config, Identity, Upstream};
+pub use config::{Config, Identity, Timeouts, Upstream};
 pub use error::AppError;
 use upstream::UpstreamClient;
 
@@ -120,6 +120,7 @@ impl Proxy {
                     &info.environment_id,
                     &info.client_id,
                     SecretString::from(info.client_secret),
+                    config.timeouts,
                 );
                 (
                     client,
@@ -129,7 +130,14 @@ impl Proxy {
                 )
             }
             Upstream::PingOne { api_url, auth_url, environment_id, client_id, client_secret, policy_id } => {
-                let client = UpstreamClient::new(api_url, auth_url, environment_id, client_id, client_secret.clone());
+                let client = UpstreamClient::new(
+                    api_url,
+                    auth_url,
+                    environment_id,
+                    client_id,
+                    client_secret.clone(),
+                    config.timeouts,
+                );
                 (client, policy_id.clone(), None, None)
             }
         };

@@ -14,8 +14,18 @@ use tokio::sync::Mutex;
 
 /// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Idempotent reads and deletes are tried this many times in all on a 5xx or a connection error.
+const IDEMPOTENT_ATTEMPTS: u32 = 3;
+/// The first backoff; each next one doubles, plus up to as much again of jitter.
+const BACKOFF: Duration = Duration::from_millis(100);
+
+/// How long the proxy waits for PingOne.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// For a whole request, answer included.
+    pub total: Duration,
+}
 
 pub struct UpstreamClient {
     http: reqwest::Client,
@@ -63,10 +73,11 @@ impl UpstreamClient {
         environment_id: &str,
         client_id: &str,
         client_secret: SecretString,
+        timeouts: Timeouts,
     ) -> Self {
         let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.total)
             .build()
             .expect("a client with timeouts only always builds");
         Self {
@@ -91,14 +102,40 @@ impl UpstreamClient {
         request_id: &str,
     ) -> Result<UpstreamResponse, UpstreamFailure> {
         let url = format!("{}/environments/{}/users/{user_id}/devices{path}", self.api_url, self.environment_id);
+        // A POST is never sent twice on a failure: it may have been done. Reads and deletes may.
+        let attempts = if method == Method::GET || method == Method::DELETE { IDEMPOTENT_ATTEMPTS } else { 1 };
+        let mut attempt = 1;
+        loop {
+            let outcome = self.send_with_fresh_token(&method, &url, body.clone(), request_id).await;
+            let retryable = match &outcome {
+                Ok(response) => response.status.is_server_error(),
+                Err(failure) => matches!(failure, UpstreamFailure::Unavailable(_)),
+            };
+            if !retryable || attempt >= attempts {
+                return outcome;
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// Sends once with the cached worker token and, if PingOne refuses it, once more with a fresh one: a 401
+    /// means the request was not done, so even a POST may go again.
+    async fn send_with_fresh_token(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        request_id: &str,
+    ) -> Result<UpstreamResponse, UpstreamFailure> {
         let token = self.worker_token().await?;
-        let response = self.send_once(&method, &url, &token, body.clone(), request_id).await?;
+        let response = self.send_once(method, url, &token, body.clone(), request_id).await?;
         if response.status != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
         self.forget_token(&token).await;
         let token = self.worker_token().await?;
-        self.send_once(&method, &url, &token, body, request_id).await
+        self.send_once(method, url, &token, body, request_id).await
     }
 
     async fn send_once(
@@ -166,6 +203,14 @@ impl std::fmt::Display for UpstreamFailure {
             Self::TokenRefused(status) => write!(f, "the token endpoint refused the worker credentials ({status})"),
         }
     }
+}
+
+/// The wait before attempt `attempt + 1`: doubling from [`BACKOFF`], with jitter so that retries spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF * 2u32.pow(attempt - 1);
+    let mut byte = [0u8; 1];
+    let jitter = if getrandom::fill(&mut byte).is_ok() { base * u32::from(byte[0]) / 255 } else { Duration::ZERO };
+    base + jitter
 }
 
 fn failure(error: reqwest::Error) -> UpstreamFailure {

@@ -41,7 +41,14 @@ pub fn routes(simulator: Simulator) -> Router<Simulator> {
 
 /// Added latency, 500s and dropped connections, in the shares that the faults setting asks for.
 async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let faults = sim.world().faults;
+    let (faults, fail_this) = {
+        let mut world = sim.world();
+        let fail_this = world.faults.fail_next > 0;
+        if fail_this {
+            world.faults.fail_next -= 1;
+        }
+        (world.faults, fail_this)
+    };
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
@@ -50,7 +57,7 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
         let failing = dropped_body();
         return Response::new(Body::from_stream(failing));
     }
-    if chance(faults.error_rate) {
+    if fail_this || chance(faults.error_rate) {
         return ApiError::unexpected().into_response();
     }
     next.run(request).await

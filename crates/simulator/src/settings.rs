@@ -70,6 +70,8 @@ pub struct Faults {
     pub requests_per_second: u32,
     /// How long new worker tokens live; shorter than PingOne's hour makes them expire early.
     pub token_lifetime_seconds: i64,
+    /// The next this many requests are answered with a 500, whatever `errorRate` says.
+    pub fail_next: u32,
 }
 
 impl Default for Policy {
@@ -110,7 +112,14 @@ impl Default for MfaSettings {
 
 impl Default for Faults {
     fn default() -> Self {
-        Self { latency_ms: 0, error_rate: 0.0, drop_rate: 0.0, requests_per_second: 100, token_lifetime_seconds: 3600 }
+        Self {
+            latency_ms: 0,
+            error_rate: 0.0,
+            drop_rate: 0.0,
+            requests_per_second: 100,
+            token_lifetime_seconds: 3600,
+            fail_next: 0,
+        }
     }
 }
 

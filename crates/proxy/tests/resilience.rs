@@ -1,0 +1,121 @@
+//! The proxy against an upstream that misbehaves, through the simulator's fault injection: 500s, dropped
+//! connections, answers slower than the timeout, tokens that end early, and request limits.
+
+use std::time::Duration;
+
+use mfa_enroll_proxy::{Config, Proxy, Timeouts};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Running {
+    base: String,
+    simulator: String,
+    http: reqwest::Client,
+}
+
+async fn start(config: Config) -> Running {
+    let proxy = Proxy::start(config).await.expect("the proxy starts");
+    let simulator = proxy.simulator_url().expect("embedded simulator").to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(proxy.serve(listener, std::future::pending()));
+    let running = Running { base, simulator, http: reqwest::Client::new() };
+    // The first request fetches the worker token, so that faults set afterwards hit device calls.
+    assert_eq!(running.list().await.0, StatusCode::OK);
+    running
+}
+
+impl Running {
+    async fn faults(&self, faults: Value) {
+        let set = self.http.put(format!("{}/sim/faults", self.simulator)).json(&faults).send().await.expect("answer");
+        assert_eq!(set.status(), StatusCode::OK);
+    }
+
+    async fn list(&self) -> (StatusCode, Value, Option<String>) {
+        let response = self.http.get(format!("{}/api/devices", self.base)).send().await.expect("answer");
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (response.status(), response.json().await.unwrap_or(Value::Null), retry_after)
+    }
+
+    async fn device_count(&self) -> usize {
+        self.faults(json!({})).await;
+        self.list().await.1["_embedded"]["devices"].as_array().map_or(0, Vec::len)
+    }
+}
+
+#[tokio::test]
+async fn reads_are_retried_through_passing_5xx() {
+    let proxy = start(Config::default()).await;
+    proxy.faults(json!({ "failNext": 2 })).await;
+    let (status, list, _) = proxy.list().await;
+    assert_eq!(status, StatusCode::OK, "the third attempt succeeds: {list}");
+}
+
+#[tokio::test]
+async fn a_create_is_never_retried_blindly() {
+    let proxy = start(Config::default()).await;
+    proxy.faults(json!({ "failNext": 1 })).await;
+    let created = proxy
+        .http
+        .post(format!("{}/api/devices", proxy.base))
+        .json(&json!({ "type": "TOTP" }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(created.status(), StatusCode::BAD_GATEWAY);
+    let body: Value = created.json().await.expect("JSON");
+    assert_eq!(body["code"], "UPSTREAM_UNAVAILABLE");
+    assert_eq!(proxy.device_count().await, 0, "the create was sent once and failed once");
+}
+
+#[tokio::test]
+async fn an_upstream_that_keeps_failing_is_a_502() {
+    let proxy = start(Config::default()).await;
+    proxy.faults(json!({ "errorRate": 1.0 })).await;
+    let (status, body, _) = proxy.list().await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("UPSTREAM_UNAVAILABLE")));
+    proxy.faults(json!({ "dropRate": 1.0 })).await;
+    let (status, body, _) = proxy.list().await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("UPSTREAM_UNAVAILABLE")));
+}
+
+#[tokio::test]
+async fn an_upstream_slower_than_the_timeout_is_a_504() {
+    let timeouts = Timeouts { connect: Duration::from_secs(1), total: Duration::from_millis(300) };
+    let proxy = start(Config { timeouts, ..Config::default() }).await;
+    proxy.faults(json!({ "latencyMs": 1000 })).await;
+    let (status, body, _) = proxy.list().await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::GATEWAY_TIMEOUT, Some("UPSTREAM_UNAVAILABLE")));
+}
+
+#[tokio::test]
+async fn a_token_that_ends_early_is_replaced_mid_run() {
+    let proxy = start(Config::default()).await;
+    let ended = proxy.http.delete(format!("{}/sim/tokens", proxy.simulator)).send().await.expect("answer");
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    let created = proxy
+        .http
+        .post(format!("{}/api/devices", proxy.base))
+        .json(&json!({ "type": "TOTP" }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(created.status(), StatusCode::CREATED, "a 401 means nothing was done, so even a create goes again");
+    assert_eq!(proxy.device_count().await, 1);
+}
+
+#[tokio::test]
+async fn an_upstream_429_passes_through_with_retry_after() {
+    let proxy = start(Config::default()).await;
+    proxy.faults(json!({ "requestsPerSecond": 1 })).await;
+    let mut limited = None;
+    for _ in 0..5 {
+        let (status, body, retry_after) = proxy.list().await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((body, retry_after));
+        }
+    }
+    let (body, retry_after) = limited.expect("a request was limited");
+    assert_eq!(body["code"], "REQUEST_LIMITED");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+}
