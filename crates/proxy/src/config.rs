@@ -58,6 +58,8 @@ pub struct Config {
     pub resend_cooldown_seconds: u32,
     /// How long the proxy waits for PingOne.
     pub timeouts: Timeouts,
+    /// How often each person and each client address may create, activate and resend.
+    pub limits: crate::limits::Limits,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             issuer: "mfa-enroll demo".to_owned(),
             resend_cooldown_seconds: 30,
             timeouts: Timeouts { connect: Duration::from_secs(5), total: Duration::from_secs(15) },
+            limits: crate::limits::Limits::default(),
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum AppError {
     UpstreamUnavailable,
     /// The upstream did not answer in time.
     UpstreamTimeout,
+    /// Too many of one action from this user or address; try again after the given seconds.
+    RequestLimited { retry_after_seconds: u64 },
     /// An upstream error that the widget can act on, passed through with its own body.
     Upstream { status: StatusCode, body: serde_json::Value, retry_after: Option<HeaderValue> },
 }
@@ -80,6 +82,24 @@ impl IntoResponse for AppError {
                     vec![],
                 ),
             ),
+            Self::RequestLimited { retry_after_seconds } => {
+                let body = Self::body(
+                    codes::REQUEST_LIMITED,
+                    "Too many requests. Try again later.",
+                    vec![ErrorDetail {
+                        code: codes::LIMIT_EXCEEDED.into(),
+                        target: None,
+                        message: "Too many requests.".into(),
+                        inner_error: Some(devices_api::InnerError {
+                            retry_after: u32::try_from(retry_after_seconds).ok(),
+                            ..devices_api::InnerError::default()
+                        }),
+                    }],
+                );
+                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                return response;
+            }
             Self::Upstream { status, body, retry_after } => {
                 let mut response = (status, Json(body)).into_response();
                 if let Some(value) = retry_after {

@@ -7,6 +7,7 @@
 mod config;
 mod error;
 mod identity;
+mod limits;
 mod routes;
 mod upstream;
 
@@ -23,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::{Config, Identity, Timeouts, Upstream};
 pub use error::AppError;
+pub use limits::{Limits, Rate};
 use upstream::UpstreamClient;
 
 /// The site's Content-Security-Policy: no inline script or style, wasm compiled from same-origin files only.
@@ -37,6 +39,7 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     upstream: UpstreamClient,
     authenticator: identity::Authenticator,
+    limiter: limits::Limiter,
     policy_id: Option<String>,
     allowed_types: Vec<devices_api::DeviceType>,
     /// The label authenticator apps show for this service.
@@ -155,6 +158,7 @@ impl Proxy {
         let shared = Shared {
             upstream,
             authenticator,
+            limiter: limits::Limiter::new(config.limits),
             policy_id,
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
@@ -199,7 +203,8 @@ impl Proxy {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.app()).with_graceful_shutdown(shutdown).await
+        let app = self.app().into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
     }
 }
 

@@ -6,7 +6,9 @@
 //! checks that it belongs to the session's user.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::limits::Action;
 use crate::upstream::{UpstreamFailure, UpstreamResponse};
 
 /// Larger bodies are refused unread: no contract body comes near it.
@@ -61,11 +64,21 @@ async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> Resu
 }
 
 /// `POST {base}/devices`: create (`application/json`) or set the order (the reorder content type).
-async fn devices_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn devices_action(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let user = state.current_user(&headers).await?;
     let media_type = media_type(&headers);
     if media_type.eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
         let request = checked_create(parse(&body)?, &state)?;
+        let action = match request.device_type {
+            DeviceType::Sms | DeviceType::Voice => Action::CreatePhone,
+            _ => Action::Create,
+        };
+        state.limiter.check(action, &user, client.ip())?;
         forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
         let request: Order = parse(&body)?;
@@ -151,6 +164,7 @@ fn checked_create(mut request: CreateDevice, state: &AppState) -> Result<CreateD
 /// `POST {base}/devices/{id}`: activate, or resend the pairing code, by content type.
 async fn device_action(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -163,11 +177,13 @@ async fn device_action(
         if !validate::is_otp(&request.otp) {
             return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
         }
+        state.limiter.check(Action::Activate, &user, client.ip())?;
         (CONTENT_TYPE_ACTIVATE, to_json(&request)?)
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
         if !body.is_empty() && !parse::<serde_json::Map<String, serde_json::Value>>(&body)?.is_empty() {
             return Err(AppError::InvalidRequest("A resend takes no fields."));
         }
+        state.limiter.check(Action::Resend, &user, client.ip())?;
         (CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
     } else {
         return Err(AppError::UnsupportedMediaType);

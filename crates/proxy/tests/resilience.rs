@@ -119,3 +119,53 @@ async fn an_upstream_429_passes_through_with_retry_after() {
     assert_eq!(body["code"], "REQUEST_LIMITED");
     assert_eq!(retry_after.as_deref(), Some("1"));
 }
+
+#[tokio::test]
+async fn paid_messages_and_code_guesses_are_rate_limited() {
+    use mfa_enroll_proxy::{Limits, Rate};
+    let strict = Rate { per_user: 1, per_address: 100, window: Duration::from_secs(60) };
+    let limits = Limits { create_phone: strict, activate: Rate { per_user: 2, ..strict }, ..Limits::default() };
+    let proxy = start(Config { limits, ..Config::default() }).await;
+    let create = |body: Value| proxy.http.post(format!("{}/api/devices", proxy.base)).json(&body).send();
+
+    let first = create(json!({ "type": "SMS", "phone": "+15125201234" })).await.expect("answer");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = create(json!({ "type": "VOICE", "phone": "+15125201234" })).await.expect("answer");
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = second.headers()["retry-after"].to_str().expect("ASCII").parse().expect("seconds");
+    assert!((1..=60).contains(&retry_after));
+    let body: Value = second.json().await.expect("JSON");
+    assert_eq!(body["code"], "REQUEST_LIMITED");
+    let outbox: Value = proxy
+        .http
+        .get(format!("{}/sim/outbox", proxy.simulator))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(outbox.as_array().map(Vec::len), Some(1), "the limited create sent no message");
+    assert_eq!(
+        create(json!({ "type": "TOTP" })).await.expect("answer").status(),
+        StatusCode::CREATED,
+        "a free create is counted apart"
+    );
+
+    let sms: Value = first.json().await.expect("JSON");
+    let activate = || {
+        proxy
+            .http
+            .post(format!("{}/api/devices/{}", proxy.base, sms["id"].as_str().expect("id")))
+            .header("Content-Type", "application/vnd.pingidentity.device.activate+json")
+            .body(r#"{"otp":"000000"}"#)
+            .send()
+    };
+    assert_eq!(activate().await.expect("answer").status(), StatusCode::BAD_REQUEST);
+    assert_eq!(activate().await.expect("answer").status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        activate().await.expect("answer").status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the third guess is not sent"
+    );
+}
