@@ -60,6 +60,12 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How often each person and each client address may create, activate and resend.
     pub limits: crate::limits::Limits,
+    /// Origins of portals that may call the API from another origin: with `bearer`, through CORS; otherwise, a
+    /// state-changing request from any other origin is refused, so that a cookie-carrying page elsewhere cannot
+    /// act for the person.
+    pub allowed_origins: Vec<String>,
+    /// The CSP `frame-ancestors` sources: who may frame the site, for portals that embed it.
+    pub frame_ancestors: String,
 }
 
 impl Default for Config {
@@ -76,6 +82,8 @@ impl Default for Config {
             resend_cooldown_seconds: 30,
             timeouts: Timeouts { connect: Duration::from_secs(5), total: Duration::from_secs(15) },
             limits: crate::limits::Limits::default(),
+            allowed_origins: Vec::new(),
+            frame_ancestors: "'self'".to_owned(),
         }
     }
 }
@@ -122,6 +130,12 @@ impl Config {
         {
             problems.push(format!("site_dir: {} has no index.html; build the widget first", dir.display()));
         }
+        for origin in self.allowed_origins.iter().filter(|origin| !is_origin(origin)) {
+            problems.push(format!("allowed_origins: `{origin}` is not an origin such as https://portal.example.com"));
+        }
+        if self.frame_ancestors.contains([';', ',', '\n']) {
+            problems.push("frame_ancestors: one CSP source list, without `;` or `,`".to_owned());
+        }
         if self.allowed_types.is_empty() {
             problems.push("allowed_types: at least one device type must be allowed".to_owned());
         }
@@ -131,4 +145,14 @@ impl Config {
 
 fn is_https_or_loopback(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://127.0.0.1")
+}
+
+/// `scheme://host[:port]`, nothing more: no path, no wildcard.
+fn is_origin(origin: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    (scheme == "https" || scheme == "http")
+        && !authority.is_empty()
+        && authority.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }

@@ -20,6 +20,8 @@ pub enum AppError {
     UnsupportedMediaType,
     /// A route outside the contract.
     NotFound,
+    /// A state-changing request from a page on an origin that is not allowed.
+    CrossOrigin,
     /// The upstream could not be reached, or failed in a way the browser cannot act on.
     UpstreamUnavailable,
     /// The upstream did not answer in time.
@@ -66,6 +68,10 @@ impl IntoResponse for AppError {
             Self::NotFound => {
                 (StatusCode::NOT_FOUND, Self::body(codes::NOT_FOUND, "The requested resource was not found.", vec![]))
             }
+            Self::CrossOrigin => (
+                StatusCode::FORBIDDEN,
+                Self::body(codes::ACCESS_FAILED, "Requests from this origin are not allowed.", vec![]),
+            ),
             Self::UpstreamUnavailable => (
                 StatusCode::BAD_GATEWAY,
                 Self::body(

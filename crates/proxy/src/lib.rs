@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod identity;
 mod limits;
+mod observe;
 mod routes;
 mod upstream;
 
@@ -15,7 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -27,10 +28,11 @@ pub use error::AppError;
 pub use limits::{Limits, Rate};
 use upstream::UpstreamClient;
 
-/// The site's Content-Security-Policy: no inline script or style, wasm compiled from same-origin files only.
+/// The site's Content-Security-Policy, but for `frame-ancestors`: no inline script or style, wasm compiled from
+/// same-origin files only.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-    style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; \
-    form-action 'self'; object-src 'none'";
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+    object-src 'none'";
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -40,6 +42,7 @@ pub struct Shared {
     upstream: UpstreamClient,
     authenticator: identity::Authenticator,
     limiter: limits::Limiter,
+    metrics: Arc<observe::Metrics>,
     policy_id: Option<String>,
     allowed_types: Vec<devices_api::DeviceType>,
     /// The label authenticator apps show for this service.
@@ -58,6 +61,15 @@ impl AppState {
     /// The PingOne user id of the person making this request.
     async fn current_user(&self, headers: &HeaderMap) -> Result<String, AppError> {
         self.authenticator.user(headers).await
+    }
+
+    /// Counts one `action` against the limits of `user` and `address`.
+    fn limit(&self, action: limits::Action, user: &str, address: std::net::IpAddr) -> Result<(), AppError> {
+        let checked = self.limiter.check(action, user, address);
+        if checked.is_err() {
+            self.metrics.limit_hit(&format!("{action:?}"));
+        }
+        checked
     }
 }
 
@@ -109,6 +121,7 @@ impl Proxy {
         if !problems.is_empty() {
             return Err(StartError::Config(problems));
         }
+        let metrics = Arc::new(observe::Metrics::default());
         let (upstream, policy_id, demo_user_id, simulator) = match &config.upstream {
             Upstream::EmbeddedSimulator => {
                 let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Io)?;
@@ -124,6 +137,7 @@ impl Proxy {
                     &info.client_id,
                     SecretString::from(info.client_secret),
                     config.timeouts,
+                    metrics.clone(),
                 );
                 (
                     client,
@@ -140,6 +154,7 @@ impl Proxy {
                     client_id,
                     client_secret.clone(),
                     config.timeouts,
+                    metrics.clone(),
                 );
                 (client, policy_id.clone(), None, None)
             }
@@ -159,6 +174,7 @@ impl Proxy {
             upstream,
             authenticator,
             limiter: limits::Limiter::new(config.limits),
+            metrics,
             policy_id,
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
@@ -182,9 +198,25 @@ impl Proxy {
 
     /// The whole HTTP surface: `/api` and, when configured, the site.
     pub fn app(&self) -> Router {
-        let api = routes::api()
+        let mut api = routes::api()
             .with_state(self.state.clone())
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        let origins: Vec<HeaderValue> =
+            self.config.allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
+        api = match self.config.identity {
+            // A bearer token is never sent by the browser on its own, so other origins may call, if allowed.
+            Identity::Bearer { .. } => api.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(origins)
+                    .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                    .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+                    .max_age(std::time::Duration::from_secs(600)),
+            ),
+            Identity::Demo | Identity::Header { .. } => {
+                api.layer(axum::middleware::from_fn_with_state(Arc::new(origins), refuse_cross_origin))
+            }
+        };
         let mut app = Router::new().nest("/api", api);
         if let Some(simulator) = &self.simulator {
             // Demo only: with a real upstream there are no virtual tokens, and the route does not exist.
@@ -194,7 +226,14 @@ impl Proxy {
         if let Some(dir) = &self.config.site_dir {
             app = app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
         }
-        security_headers(app)
+        let operations = Router::new()
+            .route("/healthz", axum::routing::get(observe::healthz))
+            .route("/readyz", axum::routing::get(observe::readyz))
+            .route("/metrics", axum::routing::get(observe::metrics))
+            .with_state(self.state.clone());
+        let app =
+            app.merge(operations).layer(axum::middleware::from_fn_with_state(self.state.clone(), observe::record));
+        security_headers(app, &self.config.frame_ancestors)
     }
 
     /// Serves on `listener` until `shutdown` completes; in-flight requests finish first.
@@ -208,14 +247,42 @@ impl Proxy {
     }
 }
 
-fn security_headers(app: Router) -> Router {
+fn security_headers(app: Router, frame_ancestors: &str) -> Router {
+    let csp = format!("{CONTENT_SECURITY_POLICY}; frame-ancestors {frame_ancestors}");
     let headers = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'none'")),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
     ];
-    headers.into_iter().fold(app, |app, (name, value)| {
-        app.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)))
-    })
+    headers.into_iter().fold(app, |app, (name, value)| app.layer(SetResponseHeaderLayer::overriding(name, value)))
+}
+
+/// Refuses a state-changing request that a page on another origin sent, unless that origin is allowed: with
+/// cookie or gateway identities the browser would otherwise act for the person on any site's behalf.
+async fn refuse_cross_origin(
+    axum::extract::State(allowed): axum::extract::State<Arc<Vec<HeaderValue>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let headers = request.headers();
+    let changes_state = request.method() != Method::GET && request.method() != Method::HEAD;
+    let same_origin = |origin: &HeaderValue| {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, authority)| authority);
+        host.is_some() && origin_host == host
+    };
+    let refused = match headers.get(header::ORIGIN) {
+        Some(origin) => !same_origin(origin) && !allowed.contains(origin),
+        None => headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site"),
+    };
+    if changes_state && refused {
+        tracing::info!("a cross-origin request was refused");
+        return AppError::CrossOrigin.into_response();
+    }
+    next.run(request).await
 }

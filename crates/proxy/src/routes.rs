@@ -78,7 +78,7 @@ async fn devices_action(
             DeviceType::Sms | DeviceType::Voice => Action::CreatePhone,
             _ => Action::Create,
         };
-        state.limiter.check(action, &user, client.ip())?;
+        state.limit(action, &user, client.ip())?;
         forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
         let request: Order = parse(&body)?;
@@ -177,13 +177,13 @@ async fn device_action(
         if !validate::is_otp(&request.otp) {
             return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
         }
-        state.limiter.check(Action::Activate, &user, client.ip())?;
+        state.limit(Action::Activate, &user, client.ip())?;
         (CONTENT_TYPE_ACTIVATE, to_json(&request)?)
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
         if !body.is_empty() && !parse::<serde_json::Map<String, serde_json::Value>>(&body)?.is_empty() {
             return Err(AppError::InvalidRequest("A resend takes no fields."));
         }
-        state.limiter.check(Action::Resend, &user, client.ip())?;
+        state.limit(Action::Resend, &user, client.ip())?;
         (CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
     } else {
         return Err(AppError::UnsupportedMediaType);
@@ -232,9 +232,7 @@ async fn delete_device(
 
 /// Reads the device upstream and checks that it is `user`'s: anything else is a 404, as if it did not exist.
 async fn ensure_owned(state: &AppState, user: &str, id: &uuid::Uuid) -> Result<(), AppError> {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let response =
-        state.upstream.send(Method::GET, user, &format!("/{id}"), None, &request_id).await.map_err(unavailable)?;
+    let response = state.upstream.send(Method::GET, user, &format!("/{id}"), None).await.map_err(unavailable)?;
     if response.status == StatusCode::NOT_FOUND {
         return Err(AppError::NotFound);
     }
@@ -243,7 +241,7 @@ async fn ensure_owned(state: &AppState, user: &str, id: &uuid::Uuid) -> Result<(
     }
     let owner = response.body.as_ref().and_then(|device| device["user"]["id"].as_str());
     if owner != Some(user) {
-        tracing::warn!(request_id, "a device read for one user belongs to another");
+        tracing::warn!("a device read for one user belongs to another");
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -284,14 +282,10 @@ async fn forward(
     path: &str,
     body: Option<(&'static str, Vec<u8>)>,
 ) -> Result<Response, AppError> {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    match state.upstream.send(method.clone(), user, path, body, &request_id).await {
-        Ok(response) => {
-            tracing::info!(request_id, %method, status = response.status.as_u16(), "upstream answered");
-            answer(response)
-        }
+    match state.upstream.send(method.clone(), user, path, body).await {
+        Ok(response) => answer(response),
         Err(failure) => {
-            tracing::warn!(request_id, %method, %failure, "upstream failed");
+            tracing::warn!(request_id = crate::observe::request_id(), %method, %failure, "upstream failed");
             Err(unavailable(failure))
         }
     }

@@ -5,12 +5,15 @@
 //! not in a log line. Requests name a user id that the caller has already established; this module never takes one
 //! from the browser.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
+
+use crate::observe::Metrics;
 
 /// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
@@ -36,6 +39,7 @@ pub struct UpstreamClient {
     client_secret: SecretString,
     /// One refresh at a time: concurrent requests wait on this lock and then share the new token.
     token: Mutex<Option<WorkerToken>>,
+    metrics: Arc<Metrics>,
 }
 
 struct WorkerToken {
@@ -74,6 +78,7 @@ impl UpstreamClient {
         client_id: &str,
         client_secret: SecretString,
         timeouts: Timeouts,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
@@ -88,6 +93,7 @@ impl UpstreamClient {
             client_id: client_id.to_owned(),
             client_secret,
             token: Mutex::new(None),
+            metrics,
         }
     }
 
@@ -99,14 +105,13 @@ impl UpstreamClient {
         user_id: &str,
         path: &str,
         body: Option<(&'static str, Vec<u8>)>,
-        request_id: &str,
     ) -> Result<UpstreamResponse, UpstreamFailure> {
         let url = format!("{}/environments/{}/users/{user_id}/devices{path}", self.api_url, self.environment_id);
         // A POST is never sent twice on a failure: it may have been done. Reads and deletes may.
         let attempts = if method == Method::GET || method == Method::DELETE { IDEMPOTENT_ATTEMPTS } else { 1 };
         let mut attempt = 1;
         loop {
-            let outcome = self.send_with_fresh_token(&method, &url, body.clone(), request_id).await;
+            let outcome = self.send_with_fresh_token(&method, &url, body.clone()).await;
             let retryable = match &outcome {
                 Ok(response) => response.status.is_server_error(),
                 Err(failure) => matches!(failure, UpstreamFailure::Unavailable(_)),
@@ -126,16 +131,20 @@ impl UpstreamClient {
         method: &Method,
         url: &str,
         body: Option<(&'static str, Vec<u8>)>,
-        request_id: &str,
     ) -> Result<UpstreamResponse, UpstreamFailure> {
         let token = self.worker_token().await?;
-        let response = self.send_once(method, url, &token, body.clone(), request_id).await?;
+        let response = self.send_once(method, url, &token, body.clone()).await?;
         if response.status != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
         self.forget_token(&token).await;
         let token = self.worker_token().await?;
-        self.send_once(method, url, &token, body, request_id).await
+        self.send_once(method, url, &token, body).await
+    }
+
+    /// Whether a worker token can be had now.
+    pub async fn ready(&self) -> Result<(), UpstreamFailure> {
+        self.worker_token().await.map(drop)
     }
 
     async fn send_once(
@@ -144,13 +153,13 @@ impl UpstreamClient {
         url: &str,
         token: &SecretString,
         body: Option<(&'static str, Vec<u8>)>,
-        request_id: &str,
     ) -> Result<UpstreamResponse, UpstreamFailure> {
+        let started = Instant::now();
         let mut request = self
             .http
             .request(method.clone(), url)
             .bearer_auth(token.expose_secret())
-            .header("X-Ping-External-Transaction-ID", request_id);
+            .header("X-Ping-External-Transaction-ID", crate::observe::request_id());
         if let Some((content_type, bytes)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
         }
@@ -158,6 +167,7 @@ impl UpstreamClient {
         let status = response.status();
         let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).cloned();
         let bytes = response.bytes().await.map_err(failure)?;
+        self.metrics.upstream(started.elapsed());
         let body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
         Ok(UpstreamResponse { status, body, retry_after })
     }
@@ -180,6 +190,7 @@ impl UpstreamClient {
             return Err(UpstreamFailure::TokenRefused(response.status()));
         }
         let token: TokenResponse = response.json().await.map_err(failure)?;
+        self.metrics.token_refresh();
         let lifetime = Duration::from_secs(token.expires_in).saturating_sub(EXPIRY_MARGIN);
         let value = SecretString::from(token.access_token);
         *cached = Some(WorkerToken { value: value.clone(), refresh_at: Instant::now() + lifetime });

@@ -24,7 +24,7 @@ pub fn routes() -> Router<Simulator> {
         .route("/sim/policy", get(read_policy).put(set_policy))
         .route("/sim/settings", get(read_settings).put(set_settings))
         .route("/sim/faults", get(read_faults).put(set_faults))
-        .route("/sim/tokens", delete(expire_tokens))
+        .route("/sim/tokens", delete(expire_tokens).get(list_tokens))
 }
 
 /// 400 with every problem listed, for control requests that make no sense.
@@ -135,6 +135,11 @@ async fn set_faults(State(sim): State<Simulator>, Json(faults): Json<Faults>) ->
     }
     sim.world().faults = faults;
     Json(faults).into_response()
+}
+
+/// Every worker token issued and not yet expired, so that a test can look for them where they must not be.
+async fn list_tokens(State(sim): State<Simulator>) -> Json<Vec<String>> {
+    Json(sim.world().issued_tokens())
 }
 
 /// Ends every worker token now: the next request with one gets a 401.

@@ -29,6 +29,8 @@ pub struct World {
     pub faults: Faults,
     /// Worker tokens and when each expires, on the simulator's clock.
     tokens: HashMap<String, OffsetDateTime>,
+    /// Every worker token issued, for `GET /sim/tokens`.
+    issued: Vec<String>,
     /// Requests per worker token in the current second: the second, and the count.
     request_counts: HashMap<String, (i64, u32)>,
     users: HashMap<String, FixtureUser>,
@@ -145,6 +147,7 @@ impl World {
             settings: fixture.settings,
             faults: fixture.faults,
             tokens: HashMap::new(),
+            issued: Vec::new(),
             request_counts: HashMap::new(),
             users: fixture.users.iter().map(|user| (user.id.clone(), user.clone())).collect(),
             devices: Vec::new(),
@@ -177,7 +180,13 @@ impl World {
         let lifetime = self.faults.token_lifetime_seconds;
         let token = data_encoding::BASE64URL_NOPAD.encode(&random_bytes::<32>());
         self.tokens.insert(token.clone(), now + Duration::seconds(lifetime));
+        self.issued.push(token.clone());
         Some((token, lifetime))
+    }
+
+    /// Every worker token ever issued, expired or not: tests look for them where they must not be.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.issued.clone()
     }
 
     /// Ends every worker token now, as if they had all expired.

@@ -1,0 +1,154 @@
+//! What operators and portals rely on: health, readiness and metrics; request ids; cross-origin rules for each
+//! identity mode; and the frame-ancestors setting.
+
+use mfa_enroll_proxy::{Config, Identity, Proxy, Upstream};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn start(config: Config) -> (String, Option<String>) {
+    let proxy = Proxy::start(config).await.expect("the proxy starts");
+    let simulator = proxy.simulator_url().map(str::to_owned);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(proxy.serve(listener, std::future::pending()));
+    (base, simulator)
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_request_ids() {
+    let (base, _) = start(Config::default()).await;
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.expect("answer").status(), StatusCode::OK);
+    assert_eq!(http.get(format!("{base}/readyz")).send().await.expect("answer").status(), StatusCode::OK);
+    let listed = http.get(format!("{base}/api/devices")).send().await.expect("answer");
+    let request_id = listed.headers()["x-request-id"].to_str().expect("ASCII").to_owned();
+    assert!(uuid::Uuid::try_parse(&request_id).is_ok(), "{request_id}");
+    let wrong =
+        http.delete(format!("{base}/api/devices/1c41a471-3195-4edf-90fd-f9283028ab1a")).send().await.expect("answer");
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+
+    let metrics = http.get(format!("{base}/metrics")).send().await.expect("answer").text().await.expect("text");
+    assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/api/devices",status="200"} 1"#), "{metrics}");
+    assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/api/devices/{id}",status="404"} 1"#), "{metrics}");
+    assert!(metrics.contains("mfa_proxy_token_refreshes_total 1"), "{metrics}");
+    assert!(metrics.contains("mfa_proxy_upstream_seconds_count 2"), "the list and the ownership read: {metrics}");
+    assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/readyz",status="200"} 1"#), "{metrics}");
+}
+
+#[tokio::test]
+async fn an_upstream_that_cannot_give_a_token_is_not_ready() {
+    let config = Config {
+        upstream: Upstream::PingOne {
+            api_url: "http://127.0.0.1:9/v1".into(),
+            auth_url: "http://127.0.0.1:9".into(),
+            environment_id: "env".into(),
+            client_id: "client".into(),
+            client_secret: "secret".to_owned().into(),
+            policy_id: None,
+        },
+        identity: Identity::Header {
+            user_header: "x-user".into(),
+            secret_header: "x-secret".into(),
+            secret: "0123456789abcdef0123456789abcdef".to_owned().into(),
+        },
+        ..Config::default()
+    };
+    let (base, _) = start(config).await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("{base}/readyz")).send().await.expect("answer").status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.expect("answer").status(), StatusCode::OK);
+    let listed = http
+        .get(format!("{base}/api/devices"))
+        .header("x-user", "73f13e7b-5c1d-484d-823b-f1e6f0c9a231")
+        .header("x-secret", "0123456789abcdef0123456789abcdef")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(listed.status(), StatusCode::BAD_GATEWAY, "upstream down is a 502, never a 400");
+}
+
+#[tokio::test]
+async fn a_page_on_another_origin_cannot_act_for_the_person() {
+    let config = Config { allowed_origins: vec!["https://portal.example.com".into()], ..Config::default() };
+    let (base, _) = start(config).await;
+    let http = reqwest::Client::new();
+    let create = |origin: Option<&str>| {
+        let mut request = http.post(format!("{base}/api/devices")).json(&json!({ "type": "TOTP" }));
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        request.send()
+    };
+    let evil = create(Some("https://evil.example")).await.expect("answer");
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    assert_eq!(evil.json::<serde_json::Value>().await.expect("JSON")["code"], "ACCESS_FAILED");
+    let own = base.clone();
+    assert_eq!(create(Some(&own)).await.expect("answer").status(), StatusCode::CREATED, "the site's own origin");
+    assert_eq!(create(Some("https://portal.example.com")).await.expect("answer").status(), StatusCode::CREATED);
+    assert_eq!(create(None).await.expect("answer").status(), StatusCode::CREATED, "not from a browser page");
+    let cross_site = http
+        .post(format!("{base}/api/devices"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .json(&json!({ "type": "TOTP" }))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn bearer_mode_answers_cors_for_allowed_origins_only() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let simulator = pingone_simulator::Simulator::demo();
+    let info = simulator.startup_info(&format!("http://{}", listener.local_addr().expect("bound")));
+    tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
+    let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
+    let config = Config {
+        upstream: Upstream::PingOne {
+            api_url: info.api_url.clone(),
+            auth_url: info.auth_url.clone(),
+            environment_id: info.environment_id.clone(),
+            client_id: info.client_id.clone(),
+            client_secret: info.client_secret.clone().into(),
+            policy_id: None,
+        },
+        identity: Identity::Bearer {
+            jwks_url: format!("{issuer}/jwks"),
+            issuer,
+            audience: "https://api.pingone.com".into(),
+            leeway_seconds: 30,
+        },
+        allowed_origins: vec!["https://portal.example.com".into()],
+        ..Config::default()
+    };
+    let (base, _) = start(config).await;
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, format!("{base}/api/devices"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = preflight("https://portal.example.com").await.expect("answer");
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").map(|v| v.as_bytes()),
+        Some(&b"https://portal.example.com"[..])
+    );
+    let refused = preflight("https://evil.example").await.expect("answer");
+    assert!(refused.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn portals_that_frame_the_site_are_named_in_the_csp() {
+    let (base, _) =
+        start(Config { frame_ancestors: "'self' https://portal.example.com".into(), ..Config::default() }).await;
+    let response = reqwest::get(format!("{base}/healthz")).await.expect("answer");
+    let csp = response.headers()["content-security-policy"].to_str().expect("ASCII");
+    assert!(csp.ends_with("frame-ancestors 'self' https://portal.example.com"), "{csp}");
+    let refused = Proxy::start(Config { frame_ancestors: "*; script-src *".into(), ..Config::default() }).await;
+    assert!(refused.is_err());
+}
