@@ -21,9 +21,20 @@ pub enum Upstream {
         environment_id: String,
         client_id: String,
         client_secret: SecretString,
+        /// How the worker presents its credentials to the token endpoint.
+        token_auth: TokenAuth,
         /// The MFA device policy that new devices are created under.
         policy_id: Option<String>,
     },
+}
+
+/// The worker application's `tokenEndpointAuthMethod`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAuth {
+    /// `CLIENT_SECRET_BASIC`: an `Authorization: Basic` header.
+    Basic,
+    /// `CLIENT_SECRET_POST`: `client_id` and `client_secret` in the form.
+    Post,
 }
 
 /// How the proxy learns who the person is. The browser never names the user.

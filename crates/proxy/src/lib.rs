@@ -10,6 +10,7 @@ mod identity;
 mod limits;
 mod observe;
 mod routes;
+pub mod settings;
 mod upstream;
 
 use std::future::Future;
@@ -23,7 +24,7 @@ use tokio::task::JoinHandle;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use config::{Config, Identity, Timeouts, Upstream};
+pub use config::{Config, Identity, Timeouts, TokenAuth, Upstream};
 pub use error::AppError;
 pub use limits::{Limits, Rate};
 use upstream::UpstreamClient;
@@ -136,6 +137,7 @@ impl Proxy {
                     &info.environment_id,
                     &info.client_id,
                     SecretString::from(info.client_secret),
+                    TokenAuth::Basic,
                     config.timeouts,
                     metrics.clone(),
                 );
@@ -146,13 +148,22 @@ impl Proxy {
                     Some(EmbeddedSimulator { url, virtual_tokens, task }),
                 )
             }
-            Upstream::PingOne { api_url, auth_url, environment_id, client_id, client_secret, policy_id } => {
+            Upstream::PingOne {
+                api_url,
+                auth_url,
+                environment_id,
+                client_id,
+                client_secret,
+                token_auth,
+                policy_id,
+            } => {
                 let client = UpstreamClient::new(
                     api_url,
                     auth_url,
                     environment_id,
                     client_id,
                     client_secret.clone(),
+                    *token_auth,
                     config.timeouts,
                     metrics.clone(),
                 );

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use crate::config::TokenAuth;
 use crate::observe::Metrics;
 
 /// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
@@ -37,6 +38,7 @@ pub struct UpstreamClient {
     environment_id: String,
     client_id: String,
     client_secret: SecretString,
+    token_auth: TokenAuth,
     /// One refresh at a time: concurrent requests wait on this lock and then share the new token.
     token: Mutex<Option<WorkerToken>>,
     metrics: Arc<Metrics>,
@@ -77,6 +79,7 @@ impl UpstreamClient {
         environment_id: &str,
         client_id: &str,
         client_secret: SecretString,
+        token_auth: TokenAuth,
         timeouts: Timeouts,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -92,6 +95,7 @@ impl UpstreamClient {
             environment_id: environment_id.to_owned(),
             client_id: client_id.to_owned(),
             client_secret,
+            token_auth,
             token: Mutex::new(None),
             metrics,
         }
@@ -178,14 +182,19 @@ impl UpstreamClient {
         if let Some(token) = cached.as_ref().filter(|token| token.refresh_at > Instant::now()) {
             return Ok(token.value.clone());
         }
-        let response = self
-            .http
-            .post(&self.token_url)
-            .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .map_err(failure)?;
+        let request = self.http.post(&self.token_url);
+        let secret = self.client_secret.expose_secret();
+        let request = match self.token_auth {
+            TokenAuth::Basic => {
+                request.basic_auth(&self.client_id, Some(secret)).form(&[("grant_type", "client_credentials")])
+            }
+            TokenAuth::Post => request.form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", secret),
+            ]),
+        };
+        let response = request.send().await.map_err(failure)?;
         if !response.status().is_success() {
             return Err(UpstreamFailure::TokenRefused(response.status()));
         }

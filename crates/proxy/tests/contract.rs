@@ -182,6 +182,7 @@ async fn the_demo_identity_is_refused_with_a_real_upstream() {
             environment_id: "env".into(),
             client_id: "client".into(),
             client_secret: "secret".to_owned().into(),
+            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
             policy_id: None,
         },
         identity: mfa_enroll_proxy::Identity::Demo,

@@ -28,6 +28,8 @@ async fn start(identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
             environment_id: info.environment_id.clone(),
             client_id: info.client_id.clone(),
             client_secret: info.client_secret.clone().into(),
+            // The worker's credentials in the form, CLIENT_SECRET_POST; the other tests use Basic.
+            token_auth: mfa_enroll_proxy::TokenAuth::Post,
             policy_id: Some(info.policy_id.clone()),
         },
         identity: identity(&info),

@@ -44,6 +44,7 @@ async fn an_upstream_that_cannot_give_a_token_is_not_ready() {
             environment_id: "env".into(),
             client_id: "client".into(),
             client_secret: "secret".to_owned().into(),
+            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
             policy_id: None,
         },
         identity: Identity::Header {
@@ -113,6 +114,7 @@ async fn bearer_mode_answers_cors_for_allowed_origins_only() {
             environment_id: info.environment_id.clone(),
             client_id: info.client_id.clone(),
             client_secret: info.client_secret.clone().into(),
+            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
             policy_id: None,
         },
         identity: Identity::Bearer {
