@@ -111,12 +111,13 @@ impl Tools {
         }
 
         if browser {
-            // oathtool is the standard TOTP generator that the tests check the simulator against.
-            step(5, steps, "Chromium, ChromeDriver and oathtool from Debian");
-            if ["chromium", "chromedriver", "oathtool"].iter().any(|tool| which(tool).is_none()) {
+            // oathtool is the standard TOTP generator that the tests check the simulator against; the proxy's
+            // shared rate limits are tested against a real redis-server.
+            step(5, steps, "Chromium, ChromeDriver, oathtool and redis-server from Debian");
+            if ["chromium", "chromedriver", "oathtool", "redis-server"].iter().any(|tool| which(tool).is_none()) {
                 run(Command::new("apt-get").arg("update"))?;
                 run(Command::new("apt-get")
-                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver", "oathtool"])
+                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver", "oathtool", "redis-server"])
                     .env("DEBIAN_FRONTEND", "noninteractive"))?;
             }
         }

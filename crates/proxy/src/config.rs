@@ -77,6 +77,9 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// The CSP `frame-ancestors` sources: who may frame the site, for portals that embed it.
     pub frame_ancestors: String,
+    /// A Redis URL for the rate-limit counts, so that replicas behind a load balancer share them; in memory when
+    /// `None`.
+    pub rate_limit_redis: Option<String>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             limits: crate::limits::Limits::default(),
             allowed_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
+            rate_limit_redis: None,
         }
     }
 }
@@ -146,6 +150,13 @@ impl Config {
         }
         if self.frame_ancestors.contains([';', ',', '\n']) {
             problems.push("frame_ancestors: one CSP source list, without `;` or `,`".to_owned());
+        }
+        if self
+            .rate_limit_redis
+            .as_deref()
+            .is_some_and(|url| !url.starts_with("redis://") && !url.starts_with("rediss://"))
+        {
+            problems.push("rate_limit_redis: must be a redis:// or rediss:// URL".to_owned());
         }
         if self.allowed_types.is_empty() {
             problems.push("allowed_types: at least one device type must be allowed".to_owned());

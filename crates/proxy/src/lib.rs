@@ -65,9 +65,9 @@ impl AppState {
     }
 
     /// Counts one `action` against the limits of `user` and `address`.
-    fn limit(&self, action: limits::Action, user: &str, address: std::net::IpAddr) -> Result<(), AppError> {
-        let checked = self.limiter.check(action, user, address);
-        if checked.is_err() {
+    async fn limit(&self, action: limits::Action, user: &str, address: std::net::IpAddr) -> Result<(), AppError> {
+        let checked = self.limiter.check(action, user, address).await;
+        if matches!(checked, Err(AppError::RequestLimited { .. })) {
             self.metrics.limit_hit(&format!("{action:?}"));
         }
         checked
@@ -184,7 +184,12 @@ impl Proxy {
         let shared = Shared {
             upstream,
             authenticator,
-            limiter: limits::Limiter::new(config.limits),
+            limiter: match &config.rate_limit_redis {
+                Some(url) => {
+                    limits::Limiter::redis(config.limits, url).await.map_err(|e| StartError::Config(vec![e]))?
+                }
+                None => limits::Limiter::in_memory(config.limits),
+            },
             metrics,
             policy_id,
             allowed_types: config.allowed_types.clone(),

@@ -3,12 +3,12 @@
 //! address in fixed windows.
 //!
 //! A fixed-window counter is a few lines, and it is the same algorithm that a shared store runs with one atomic
-//! `INCR` and `EXPIRE`, so replicas and a single process limit alike.
+//! `INCR` and `EXPIRE`, so replicas sharing a Redis and a single process limit alike.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::AppError;
 
@@ -63,47 +63,82 @@ impl Limits {
     }
 }
 
-/// Counts in this process's memory.
+/// Where the counts live: this process's memory, or a Redis that every replica shares.
+pub enum Store {
+    /// Per action and subject, the current window's index and count.
+    Memory(Mutex<HashMap<(Action, String), (u64, u32)>>),
+    Redis(redis::aio::ConnectionManager),
+}
+
+/// Counts one hit atomically and sets the key to expire with its window.
+const REDIS_COUNT: &str = "local count = redis.call('INCR', KEYS[1]) \
+    if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count";
+
 pub struct Limiter {
     limits: Limits,
-    /// Per action and subject, the current window's start and count.
-    windows: Mutex<HashMap<(Action, String), (Instant, u32)>>,
+    store: Store,
 }
 
 impl Limiter {
-    pub fn new(limits: Limits) -> Self {
-        Self { limits, windows: Mutex::new(HashMap::new()) }
+    pub fn in_memory(limits: Limits) -> Self {
+        Self { limits, store: Store::Memory(Mutex::new(HashMap::new())) }
     }
 
-    /// Counts one `action` for `user` from `address`; over either limit, a 429 that says when to try again.
-    pub fn check(&self, action: Action, user: &str, address: IpAddr) -> Result<(), AppError> {
+    /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it.
+    pub async fn redis(limits: Limits, url: &str) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("rate_limit_redis: {e}"))?;
+        let connection =
+            redis::aio::ConnectionManager::new(client).await.map_err(|e| format!("rate_limit_redis: {e}"))?;
+        Ok(Self { limits, store: Store::Redis(connection) })
+    }
+
+    /// Counts one `action` for `user` from `address`; over either limit, a 429 that says when to try again. The
+    /// windows are aligned to the clock, so that every replica counts in the same windows.
+    pub async fn check(&self, action: Action, user: &str, address: IpAddr) -> Result<(), AppError> {
         let rate = self.limits.rate(action);
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if windows.len() > 100_000 {
-            windows.retain(|(action, _), (start, _)| now.duration_since(*start) < self.limits.rate(*action).window);
+        let window = rate.window.as_secs().max(1);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+        let index = now / window;
+        let subjects = [(format!("user:{user}"), rate.per_user), (format!("address:{address}"), rate.per_address)];
+        let mut over = false;
+        for (subject, limit) in subjects {
+            let count = self.count(action, subject, index, window).await?;
+            over |= count > limit;
         }
-        let mut wait = None;
-        for (subject, limit) in
-            [(format!("user:{user}"), rate.per_user), (format!("address:{address}"), rate.per_address)]
-        {
-            let (start, count) = windows.entry((action, subject)).or_insert((now, 0));
-            if now.duration_since(*start) >= rate.window {
-                *start = now;
-                *count = 0;
-            }
-            *count += 1;
-            if *count > limit {
-                let left = rate.window.saturating_sub(now.duration_since(*start));
-                wait = wait.max(Some(left));
-            }
+        if over {
+            tracing::info!(?action, "rate limit reached");
+            return Err(AppError::RequestLimited { retry_after_seconds: (index + 1) * window - now });
         }
-        match wait {
-            Some(left) => {
-                tracing::info!(?action, "rate limit reached");
-                Err(AppError::RequestLimited { retry_after_seconds: left.as_secs().max(1) })
+        Ok(())
+    }
+
+    /// Adds one to the count of `subject` in window `index`, and returns the new count.
+    async fn count(&self, action: Action, subject: String, index: u64, window: u64) -> Result<u32, AppError> {
+        match &self.store {
+            Store::Memory(windows) => {
+                let mut windows = windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if windows.len() > 100_000 {
+                    windows.retain(|_, (at, _)| *at == index);
+                }
+                let (at, count) = windows.entry((action, subject)).or_insert((index, 0));
+                if *at != index {
+                    *at = index;
+                    *count = 0;
+                }
+                *count += 1;
+                Ok(*count)
             }
-            None => Ok(()),
+            Store::Redis(connection) => {
+                let key = format!("mfa-enroll:limit:{action:?}:{subject}:{index}");
+                let mut connection = connection.clone();
+                let count: Result<u32, _> =
+                    redis::Script::new(REDIS_COUNT).key(key).arg(window).invoke_async(&mut connection).await;
+                // Closed, not open: without counts, nothing that costs money or guesses codes goes through.
+                count.map_err(|error| {
+                    tracing::error!(%error, "the rate-limit store is unavailable");
+                    AppError::UpstreamUnavailable
+                })
+            }
         }
     }
 }
@@ -113,31 +148,31 @@ mod tests {
     use super::*;
 
     fn limiter(per_user: u32, per_address: u32) -> Limiter {
-        let rate = Rate { per_user, per_address, window: Duration::from_secs(60) };
-        Limiter::new(Limits { create: rate, create_phone: rate, activate: rate, resend: rate })
+        let rate = Rate { per_user, per_address, window: Duration::from_secs(3600) };
+        Limiter::in_memory(Limits { create: rate, create_phone: rate, activate: rate, resend: rate })
     }
 
-    #[test]
-    fn each_user_has_their_own_count() {
+    #[tokio::test]
+    async fn each_user_has_their_own_count() {
         let limiter = limiter(2, 100);
         let address = IpAddr::from([127, 0, 0, 1]);
-        assert!(limiter.check(Action::Activate, "alice", address).is_ok());
-        assert!(limiter.check(Action::Activate, "alice", address).is_ok());
+        assert!(limiter.check(Action::Activate, "alice", address).await.is_ok());
+        assert!(limiter.check(Action::Activate, "alice", address).await.is_ok());
         assert!(matches!(
-            limiter.check(Action::Activate, "alice", address),
-            Err(AppError::RequestLimited { retry_after_seconds: 1..=60 })
+            limiter.check(Action::Activate, "alice", address).await,
+            Err(AppError::RequestLimited { retry_after_seconds: 1..=3600 })
         ));
-        assert!(limiter.check(Action::Activate, "bob", address).is_ok());
-        assert!(limiter.check(Action::Resend, "alice", address).is_ok(), "actions are counted apart");
+        assert!(limiter.check(Action::Activate, "bob", address).await.is_ok());
+        assert!(limiter.check(Action::Resend, "alice", address).await.is_ok(), "actions are counted apart");
     }
 
-    #[test]
-    fn one_address_is_limited_across_users() {
+    #[tokio::test]
+    async fn one_address_is_limited_across_users() {
         let limiter = limiter(100, 2);
         let address = IpAddr::from([192, 0, 2, 7]);
-        assert!(limiter.check(Action::CreatePhone, "a", address).is_ok());
-        assert!(limiter.check(Action::CreatePhone, "b", address).is_ok());
-        assert!(limiter.check(Action::CreatePhone, "c", address).is_err());
-        assert!(limiter.check(Action::CreatePhone, "c", IpAddr::from([192, 0, 2, 8])).is_ok());
+        assert!(limiter.check(Action::CreatePhone, "a", address).await.is_ok());
+        assert!(limiter.check(Action::CreatePhone, "b", address).await.is_ok());
+        assert!(limiter.check(Action::CreatePhone, "c", address).await.is_err());
+        assert!(limiter.check(Action::CreatePhone, "c", IpAddr::from([192, 0, 2, 8])).await.is_ok());
     }
 }

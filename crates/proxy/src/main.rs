@@ -20,6 +20,9 @@ struct Args {
     /// The built widget site (Trunk's `dist/`) to serve at `/`.
     #[arg(long)]
     site: Option<PathBuf>,
+    /// Keep rate-limit counts in this Redis, shared by every replica.
+    #[arg(long)]
+    rate_limit_redis: Option<String>,
     /// Check the settings, report every problem, and exit.
     #[arg(long)]
     check_config: bool,
@@ -31,6 +34,7 @@ async fn main() -> ExitCode {
     let settings = Settings::load(args.config.as_deref()).map(|mut settings| {
         settings.listen = args.listen.unwrap_or(settings.listen);
         settings.site_dir = args.site.or(settings.site_dir);
+        settings.rate_limit_redis = args.rate_limit_redis.or(settings.rate_limit_redis);
         settings
     });
     let checked = settings.and_then(|settings| {

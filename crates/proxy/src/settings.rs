@@ -30,6 +30,8 @@ pub struct Settings {
     pub resend_cooldown_seconds: u32,
     pub allowed_origins: Vec<String>,
     pub frame_ancestors: String,
+    /// A Redis URL for rate-limit counts shared by replicas.
+    pub rate_limit_redis: Option<String>,
     pub upstream: UpstreamSettings,
     pub identity: IdentitySettings,
     pub timeouts: TimeoutSettings,
@@ -104,6 +106,7 @@ impl Default for Settings {
             resend_cooldown_seconds: config.resend_cooldown_seconds,
             allowed_origins: Vec::new(),
             frame_ancestors: config.frame_ancestors,
+            rate_limit_redis: None,
             upstream: UpstreamSettings::default(),
             identity: IdentitySettings::default(),
             timeouts: TimeoutSettings { connect_seconds: 5.0, total_seconds: 15.0 },
@@ -222,6 +225,7 @@ impl Settings {
             limits,
             allowed_origins: self.allowed_origins,
             frame_ancestors: self.frame_ancestors,
+            rate_limit_redis: self.rate_limit_redis,
         };
         problems.extend(config.problems());
         if problems.is_empty() { Ok(config) } else { Err(problems) }
