@@ -117,7 +117,15 @@ impl Tools {
             if ["chromium", "chromedriver", "oathtool", "redis-server"].iter().any(|tool| which(tool).is_none()) {
                 run(Command::new("apt-get").arg("update"))?;
                 run(Command::new("apt-get")
-                    .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver", "oathtool", "redis-server"])
+                    .args([
+                        "install",
+                        "-y",
+                        "--no-install-recommends",
+                        "chromium",
+                        "chromium-driver",
+                        "oathtool",
+                        "redis-server",
+                    ])
                     .env("DEBIAN_FRONTEND", "noninteractive"))?;
             }
         }

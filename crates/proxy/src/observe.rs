@@ -34,6 +34,8 @@ const BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 #[derive(Default)]
 pub struct Metrics {
     inner: Mutex<Counts>,
+    /// API requests being served now; a graceful shutdown waits for them.
+    in_flight: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Default)]
@@ -79,6 +81,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let counts = self.counts();
         let mut out = String::new();
+        out.push_str("# TYPE mfa_proxy_requests_in_flight gauge\n");
+        let in_flight = self.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(out, "mfa_proxy_requests_in_flight {in_flight}");
         out.push_str("# TYPE mfa_proxy_requests_total counter\n");
         for ((route, status), count) in &counts.requests {
             let _ = writeln!(out, "mfa_proxy_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
@@ -119,7 +124,14 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         _ => "site".to_owned(),
     };
     let started = Instant::now();
+    let counted = route.starts_with("/api/");
+    if counted {
+        state.metrics.in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    if counted {
+        state.metrics.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let status = response.status();
     state.metrics.request(&route, status);
     tracing::info!(

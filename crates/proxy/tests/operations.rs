@@ -154,3 +154,34 @@ async fn portals_that_frame_the_site_are_named_in_the_csp() {
     let refused = Proxy::start(Config { frame_ancestors: "*; script-src *".into(), ..Config::default() }).await;
     assert!(refused.is_err());
 }
+
+#[tokio::test]
+async fn a_shutdown_lets_in_flight_requests_finish() {
+    let proxy = Proxy::start(Config::default()).await.expect("the proxy starts");
+    let simulator = proxy.simulator_url().expect("embedded").to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(proxy.serve(listener, async move {
+        stopped.await.ok();
+    }));
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(format!("{base}/api/devices")).send().await.expect("answer").status(), StatusCode::OK);
+    http.put(format!("{simulator}/sim/faults")).json(&json!({ "latencyMs": 800 })).send().await.expect("answer");
+
+    let slow = tokio::spawn(http.get(format!("{base}/api/devices")).send());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let metrics = http.get(format!("{base}/metrics")).send().await.expect("answer").text().await.expect("text");
+        if metrics.contains("mfa_proxy_requests_in_flight 1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slow request never started");
+        tokio::task::yield_now().await;
+    }
+    stop.send(()).expect("the server listens for the signal");
+    let answered = slow.await.expect("the task").expect("the in-flight request is answered");
+    assert_eq!(answered.status(), StatusCode::OK);
+    server.await.expect("the task").expect("the server stops cleanly");
+    assert!(http.get(format!("{base}/healthz")).send().await.is_err(), "no new connections after the shutdown");
+}
