@@ -86,7 +86,7 @@ async fn devices_action(
             return Err(AppError::InvalidData { target: "order", message: "The order lists 1 to 20 devices." });
         }
         for entry in &request.order {
-            device_id(&entry.id)?;
+            ensure_owned(&state, &user, &device_id(&entry.id)?).await?;
         }
         forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_REORDER, to_json(&request)?))).await
     } else {

@@ -407,7 +407,10 @@ async fn another_users_device_is_out_of_reach_for_every_method() {
                 .status(),
             proxy.http.delete(format!("{}/api/devices/{id}", proxy.base)).send().await.expect("answer").status(),
         ];
+        let reorder = json!({ "order": [{ "id": id }] }).to_string();
+        let reordered = proxy.post("/devices", "application/vnd.pingidentity.devices.reorder+json", &reorder).await.0;
         assert_eq!(attempts, [StatusCode::NOT_FOUND; 4], "device {id}");
+        assert_eq!(reordered, StatusCode::NOT_FOUND, "reorder with device {id}");
         assert!(upstream.device_exists(bob, id).await, "Bob's device {id} is untouched");
     }
     let (_, list) = proxy.list().await;

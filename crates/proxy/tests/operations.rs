@@ -185,3 +185,36 @@ async fn a_shutdown_lets_in_flight_requests_finish() {
     server.await.expect("the task").expect("the server stops cleanly");
     assert!(http.get(format!("{base}/healthz")).send().await.is_err(), "no new connections after the shutdown");
 }
+
+#[tokio::test]
+async fn upstream_calls_carry_the_request_id_and_concurrent_requests_share_one_token_refresh() {
+    let (base, simulator) = start(Config::default()).await;
+    let simulator = simulator.expect("embedded");
+    let http = reqwest::Client::new();
+    let lists: Vec<_> = (0..20).map(|_| tokio::spawn(http.get(format!("{base}/api/devices")).send())).collect();
+    let mut request_ids = Vec::new();
+    for list in lists {
+        let answer = list.await.expect("the task").expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+        request_ids.push(answer.headers()["x-request-id"].to_str().expect("ASCII").to_owned());
+    }
+    let metrics = http.get(format!("{base}/metrics")).send().await.expect("answer").text().await.expect("text");
+    assert!(
+        metrics.contains("mfa_proxy_token_refreshes_total 1"),
+        "twenty concurrent requests, one refresh: {metrics}"
+    );
+
+    let seen: serde_json::Value =
+        http.get(format!("{simulator}/sim/requests")).send().await.expect("answer").json().await.expect("JSON");
+    let device_calls: Vec<&str> = seen
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|path| path.ends_with("/devices")))
+        .filter_map(|r| r["transactionId"].as_str())
+        .collect();
+    assert_eq!(device_calls.len(), 20);
+    for id in &request_ids {
+        assert!(device_calls.contains(&id.as_str()), "request {id} reached the upstream under its own id");
+    }
+}

@@ -43,6 +43,21 @@ pub fn routes(simulator: Simulator) -> Router<Simulator> {
 async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
     let (faults, fail_this) = {
         let mut world = sim.world();
+        let transaction_id = request
+            .headers()
+            .get("x-ping-external-transaction-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let record = crate::world::RequestRecord {
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            transaction_id,
+        };
+        // The newest thousand are plenty for any test, and memory stays bounded.
+        if world.requests.len() >= 1000 {
+            world.requests.remove(0);
+        }
+        world.requests.push(record);
         let fail_this = world.faults.fail_next > 0;
         if fail_this {
             world.faults.fail_next -= 1;

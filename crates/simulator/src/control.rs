@@ -25,6 +25,7 @@ pub fn routes() -> Router<Simulator> {
         .route("/sim/settings", get(read_settings).put(set_settings))
         .route("/sim/faults", get(read_faults).put(set_faults))
         .route("/sim/tokens", delete(expire_tokens).get(list_tokens))
+        .route("/sim/requests", get(list_requests))
 }
 
 /// 400 with every problem listed, for control requests that make no sense.
@@ -135,6 +136,11 @@ async fn set_faults(State(sim): State<Simulator>, Json(faults): Json<Faults>) ->
     }
     sim.world().faults = faults;
     Json(faults).into_response()
+}
+
+/// The newest requests on PingOne's routes, with their transaction ids, oldest first.
+async fn list_requests(State(sim): State<Simulator>) -> Json<Vec<crate::world::RequestRecord>> {
+    Json(sim.world().requests.clone())
 }
 
 /// Every worker token issued and not yet expired, so that a test can look for them where they must not be.

@@ -31,6 +31,8 @@ pub struct World {
     tokens: HashMap<String, OffsetDateTime>,
     /// Every worker token issued, for `GET /sim/tokens`.
     issued: Vec<String>,
+    /// The requests on PingOne's routes, oldest first, for `GET /sim/requests`.
+    pub requests: Vec<RequestRecord>,
     /// Requests per worker token in the current second: the second, and the count.
     request_counts: HashMap<String, (i64, u32)>,
     users: HashMap<String, FixtureUser>,
@@ -75,6 +77,16 @@ pub struct OutboxMessage {
     pub to: String,
     pub otp: String,
     pub sent_at: String,
+}
+
+/// One request that reached PingOne's routes, as `GET /sim/requests` lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    /// The `X-Ping-External-Transaction-ID` header, when the client sent one.
+    pub transaction_id: Option<String>,
 }
 
 /// A hardware OATH token in the environment's inventory.
@@ -148,6 +160,7 @@ impl World {
             faults: fixture.faults,
             tokens: HashMap::new(),
             issued: Vec::new(),
+            requests: Vec::new(),
             request_counts: HashMap::new(),
             users: fixture.users.iter().map(|user| (user.id.clone(), user.clone())).collect(),
             devices: Vec::new(),
