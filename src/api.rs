@@ -5,7 +5,8 @@
 //! and never names a user: the proxy decides who the person is.
 
 use devices_api::{
-    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CreateDevice, Device, DeviceList, DeviceType, ErrorBody,
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice, Device,
+    DeviceList, DeviceType, ErrorBody,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -32,6 +33,14 @@ impl ApiError {
         }
     }
 
+    /// The field that the first detail names, such as `otp` or `phone`.
+    pub fn detail_target(&self) -> Option<&str> {
+        match self {
+            Self::Server { body, .. } => body.details.first()?.target.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The first detail's `innerError`, if the server gave one.
     pub fn inner(&self) -> Option<&devices_api::InnerError> {
         match self {
@@ -48,9 +57,24 @@ pub async fn list_devices(base: &str) -> Result<Vec<Device>, ApiError> {
     Ok(list.embedded.devices)
 }
 
-/// `POST {base}/devices`: a new device of `device_type`, waiting for activation.
-pub async fn create_device(base: &str, device_type: DeviceType) -> Result<Device, ApiError> {
-    let body = serde_json::to_string(&CreateDevice::of_type(device_type)).map_err(|_| ApiError::Unreadable)?;
+/// `GET {base}/config`: what this person may enroll here.
+pub async fn config(base: &str) -> Result<WidgetConfig, ApiError> {
+    let response = Request::get(&format!("{base}/config")).send().await.map_err(|_| ApiError::Network)?;
+    json(checked(response).await?).await
+}
+
+/// What the proxy says the widget may offer.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    pub device_types: Vec<DeviceType>,
+    #[serde(default)]
+    pub resend_cooldown_seconds: Option<u32>,
+}
+
+/// `POST {base}/devices`: a new device, waiting for activation.
+pub async fn create_device(base: &str, request: &CreateDevice) -> Result<Device, ApiError> {
+    let body = serde_json::to_string(request).map_err(|_| ApiError::Unreadable)?;
     let response =
         send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
     json(response).await
@@ -63,6 +87,12 @@ pub async fn activate_device(base: &str, device_id: &str, otp: &str) -> Result<D
     let url = format!("{base}/devices/{device_id}");
     let response = send(Request::post(&url).header("Content-Type", CONTENT_TYPE_ACTIVATE).body(body)).await?;
     json(response).await
+}
+
+/// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
+pub async fn resend_code(base: &str, device_id: &str) -> Result<(), ApiError> {
+    let url = format!("{base}/devices/{device_id}");
+    send(Request::post(&url).header("Content-Type", CONTENT_TYPE_SEND_ACTIVATION_CODE).body("")).await.map(drop)
 }
 
 /// `DELETE {base}/devices/{id}`.

@@ -1,16 +1,21 @@
-//! The widget's root: the person's device list, the "add" action, and the enrollment flow when one is open.
+//! The widget's root: the person's device list, the methods they may add, and the enrollment flow when one is
+//! open.
 //!
-//! It owns the requests that are not part of a flow (list, remove) and one flow at a time. It keeps no state
-//! outside its component tree, so two widgets on a page never share anything.
+//! It owns the requests that are not part of a flow (configuration, list, remove) and one flow at a time. It
+//! keeps no state outside its component tree, so two widgets on a page never share anything.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use devices_api::{Device, DeviceType};
+use devices_api::{CreateDevice, Device, DeviceType};
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, WidgetConfig};
+use crate::components::delivered_enrollment::DeliveredEnrollment;
 use crate::components::device_list::DeviceList;
 use crate::components::totp_enrollment::TotpEnrollment;
+use crate::flows::delivered::{
+    Channel, DEFAULT_RESEND_SECONDS, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
+};
 use crate::flows::totp::{TotpAction, TotpFlow, TotpRequest, TotpStep};
 use crate::i18n::{self, EN, Messages};
 
@@ -21,7 +26,7 @@ pub struct AppProps {
     pub api_base: AttrValue,
 }
 
-/// The life of the device-list request.
+/// The life of a request the root makes.
 #[derive(Debug, Clone, PartialEq)]
 enum Load<T> {
     Pending,
@@ -37,6 +42,14 @@ enum Notice {
     Failed(ApiError),
 }
 
+/// The flow that is open, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Enrolling {
+    Nothing,
+    AuthenticatorApp,
+    Delivered(Channel),
+}
+
 /// Widget instances on one page get distinct id prefixes, so that their `for` and `aria-*` ids never collide.
 fn next_instance_prefix() -> String {
     static INSTANCES: AtomicUsize = AtomicUsize::new(0);
@@ -47,17 +60,23 @@ fn next_instance_prefix() -> String {
 pub fn App(props: &AppProps) -> Html {
     let messages: &'static Messages = &EN;
     let id_prefix = use_state(next_instance_prefix);
+    let config = use_state(|| Load::<WidgetConfig>::Pending);
     let devices = use_state(|| Load::<Vec<Device>>::Pending);
     let list_version = use_state(|| 0u32);
-    let enrolling = use_state(|| false);
+    let enrolling = use_state(|| Enrolling::Nothing);
     let removing = use_state(|| None::<AttrValue>);
     let notice = use_state(|| Notice::None);
 
     {
-        let devices = devices.clone();
-        let base = props.api_base.clone();
+        let (config, devices, base) = (config.clone(), devices.clone(), props.api_base.clone());
         use_effect_with(*list_version, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
+                if !matches!(*config, Load::Ready(_)) {
+                    config.set(match api::config(&base).await {
+                        Ok(loaded) => Load::Ready(loaded),
+                        Err(error) => Load::Failed(error),
+                    });
+                }
                 devices.set(match api::list_devices(&base).await {
                     Ok(list) => Load::Ready(list),
                     Err(error) => Load::Failed(error),
@@ -70,18 +89,22 @@ pub fn App(props: &AppProps) -> Html {
         move || list_version.set(list_version.wrapping_add(1))
     };
 
-    let on_add = {
+    let start = |what: Enrolling| {
         let (enrolling, notice) = (enrolling.clone(), notice.clone());
         Callback::from(move |_: MouseEvent| {
             notice.set(Notice::None);
-            enrolling.set(true);
+            enrolling.set(what);
         })
     };
     let on_finished = {
         let (enrolling, notice, reload) = (enrolling.clone(), notice.clone(), reload.clone());
         Callback::from(move |device: Option<Device>| {
-            enrolling.set(false);
-            notice.set(if device.is_some() { Notice::Done(messages.totp_added) } else { Notice::None });
+            let added = match *enrolling {
+                Enrolling::AuthenticatorApp => messages.totp_added,
+                _ => messages.device_added,
+            };
+            enrolling.set(Enrolling::Nothing);
+            notice.set(if device.is_some() { Notice::Done(added) } else { Notice::None });
             reload();
         })
     };
@@ -101,7 +124,7 @@ pub fn App(props: &AppProps) -> Html {
             });
         })
     };
-    let on_retry_list = {
+    let on_retry = {
         let (devices, reload) = (devices.clone(), reload.clone());
         Callback::from(move |_: MouseEvent| {
             devices.set(Load::Pending);
@@ -117,7 +140,7 @@ pub fn App(props: &AppProps) -> Html {
         Load::Failed(error) => html! {
             <>
                 <p class="mfa-error">{ i18n::describe(error, messages) }</p>
-                <button type="button" onclick={on_retry_list}>{ messages.retry }</button>
+                <button type="button" onclick={on_retry}>{ messages.retry }</button>
             </>
         },
     };
@@ -126,20 +149,57 @@ pub fn App(props: &AppProps) -> Html {
         Notice::Done(text) => text,
         Notice::Failed(error) => i18n::describe(error, messages),
     };
+    let resend_seconds = match &*config {
+        Load::Ready(config) => config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
+        _ => DEFAULT_RESEND_SECONDS,
+    };
+    let open = match *enrolling {
+        Enrolling::AuthenticatorApp => html! {
+            <TotpEnrollmentHost api_base={props.api_base.clone()} on_finished={on_finished}
+                messages={messages} id_prefix={(*id_prefix).clone()} />
+        },
+        Enrolling::Delivered(channel) => html! {
+            <DeliveredEnrollmentHost api_base={props.api_base.clone()} channel={channel} resend_seconds={resend_seconds}
+                on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
+        },
+        Enrolling::Nothing => match &*config {
+            Load::Pending => Html::default(),
+            Load::Failed(error) => html! { <p class="mfa-error">{ i18n::describe(error, messages) }</p> },
+            Load::Ready(config) => html! {
+                <div class="mfa-add-methods">
+                    { for config.device_types.iter().filter_map(|device_type| {
+                        let (what, label) = match device_type {
+                            DeviceType::Totp => (Enrolling::AuthenticatorApp, messages.add_authenticator),
+                            DeviceType::Sms => (Enrolling::Delivered(Channel::Sms), messages.add_sms),
+                            DeviceType::Voice => (Enrolling::Delivered(Channel::Voice), messages.add_voice),
+                            DeviceType::Email => (Enrolling::Delivered(Channel::Email), messages.add_email),
+                            _ => return None,
+                        };
+                        Some(html! { <button type="button" class="mfa-add" onclick={start(what)}>{ label }</button> })
+                    }) }
+                </div>
+            },
+        },
+    };
 
     html! {
         <div class="mfa-enroll">
             <h1 class="mfa-heading">{ messages.heading }</h1>
             <p class="mfa-notice" role="status" aria-live="polite">{ announcement }</p>
             { list }
-            if *enrolling {
-                <TotpEnrollmentHost api_base={props.api_base.clone()} on_finished={on_finished}
-                    messages={messages} id_prefix={(*id_prefix).clone()} />
-            } else {
-                <button type="button" class="mfa-add" onclick={on_add}>{ messages.add_authenticator }</button>
-            }
+            { open }
         </div>
     }
+}
+
+/// Tells the root once, when a flow reaches its end.
+#[hook]
+fn use_finished(finished: Option<Option<Device>>, on_finished: Callback<Option<Device>>) {
+    use_effect_with(finished, move |finished| {
+        if let Some(device) = finished {
+            on_finished.emit(device.clone());
+        }
+    });
 }
 
 #[derive(Properties, PartialEq)]
@@ -162,7 +222,10 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
             if let Some(request) = request.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     let action = match request {
-                        TotpRequest::Create => TotpAction::Created(api::create_device(&base, DeviceType::Totp).await),
+                        TotpRequest::Create => {
+                            let request = CreateDevice::of_type(DeviceType::Totp);
+                            TotpAction::Created(api::create_device(&base, &request).await)
+                        }
                         TotpRequest::Activate { device_id, otp } => {
                             TotpAction::Verified(api::activate_device(&base, &device_id, &otp).await)
                         }
@@ -177,24 +240,83 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
             }
         });
     }
-    {
-        let finished = match &flow.step {
-            TotpStep::Finished(device) => Some(device.clone()),
-            _ => None,
-        };
-        let on_finished = props.on_finished.clone();
-        use_effect_with(finished, move |finished| {
-            if let Some(device) = finished {
-                on_finished.emit(device.clone());
-            }
-        });
-    }
+    let finished = match &flow.step {
+        TotpStep::Finished(device) => Some(device.clone()),
+        _ => None,
+    };
+    use_finished(finished, props.on_finished.clone());
     let on_action = {
         let dispatch = flow.dispatcher();
         Callback::from(move |action| dispatch.dispatch(action))
     };
     html! {
         <TotpEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
+            id_prefix={props.id_prefix.clone()} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DeliveredEnrollmentHostProps {
+    api_base: AttrValue,
+    channel: Channel,
+    resend_seconds: u32,
+    on_finished: Callback<Option<Device>>,
+    messages: &'static Messages,
+    id_prefix: AttrValue,
+}
+
+/// Runs the requests that a [`DeliveredFlow`] waits for, and its resend countdown's clock.
+#[component]
+fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
+    let (channel, resend_seconds) = (props.channel, props.resend_seconds);
+    let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds));
+    {
+        let dispatch = flow.dispatcher();
+        let base = props.api_base.clone();
+        use_effect_with(flow.pending_request(), move |request| {
+            if let Some(request) = request.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let action = match request {
+                        DeliveredRequest::Create(request) => {
+                            DeliveredAction::Created(api::create_device(&base, &request).await)
+                        }
+                        DeliveredRequest::Activate { device_id, otp } => {
+                            DeliveredAction::Verified(api::activate_device(&base, &device_id, &otp).await)
+                        }
+                        DeliveredRequest::Resend { device_id } => {
+                            DeliveredAction::Resent(api::resend_code(&base, &device_id).await)
+                        }
+                        DeliveredRequest::Delete { device_id } => {
+                            // A device left behind shows in the list as not yet activated, with its remove button.
+                            api::delete_device(&base, &device_id).await.ok();
+                            DeliveredAction::Cancelled
+                        }
+                    };
+                    dispatch.dispatch(action);
+                });
+            }
+        });
+    }
+    {
+        // A one-second clock while the countdown runs, and none otherwise.
+        let dispatch = flow.dispatcher();
+        use_effect_with(flow.counting_down(), move |counting| {
+            let interval = counting
+                .then(|| gloo_timers::callback::Interval::new(1000, move || dispatch.dispatch(DeliveredAction::Tick)));
+            move || drop(interval)
+        });
+    }
+    let finished = match &flow.step {
+        DeliveredStep::Finished(device) => Some(device.clone()),
+        _ => None,
+    };
+    use_finished(finished, props.on_finished.clone());
+    let on_action = {
+        let dispatch = flow.dispatcher();
+        Callback::from(move |action| dispatch.dispatch(action))
+    };
+    html! {
+        <DeliveredEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
             id_prefix={props.id_prefix.clone()} />
     }
 }

@@ -3,6 +3,7 @@
 use devices_api::{Device, DeviceStatus, DeviceType};
 use yew::prelude::*;
 
+use crate::flows::delivered::masked_destination;
 use crate::i18n::Messages;
 
 #[derive(Properties, PartialEq)]
@@ -26,6 +27,7 @@ pub fn DeviceList(props: &DeviceListProps) -> Html {
         <ul class="mfa-devices">
             { for props.devices.iter().map(|device| {
                 let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
+                let destination = masked_destination(device);
                 let status = match device.status {
                     DeviceStatus::Active => messages.status_active,
                     _ => messages.status_activation_required,
@@ -39,6 +41,9 @@ pub fn DeviceList(props: &DeviceListProps) -> Html {
                 html! {
                     <li class="mfa-device" data-device-id={device.id.clone()}>
                         <span class="mfa-device-name">{ name.clone() }</span>
+                        if let Some(destination) = destination {
+                            <bdi class="mfa-device-destination">{ destination }</bdi>
+                        }
                         <span class="mfa-device-status">{ status }</span>
                         <button type="button" onclick={on_click} disabled={props.removing.is_some()}
                             aria-label={format!("{} {name}", messages.remove)}>
@@ -54,6 +59,9 @@ pub fn DeviceList(props: &DeviceListProps) -> Html {
 fn type_name(device_type: &DeviceType, messages: &Messages) -> &'static str {
     match device_type {
         DeviceType::Totp => messages.authenticator_app,
-        _ => "MFA device",
+        DeviceType::Sms => messages.text_message,
+        DeviceType::Voice => messages.voice_call,
+        DeviceType::Email => messages.email_device,
+        _ => messages.other_device,
     }
 }

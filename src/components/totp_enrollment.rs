@@ -3,8 +3,9 @@
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
+use crate::components::field::Field;
 use crate::components::qr_code::QrCode;
-use crate::flows::totp::{CodeEntry, CodeProblem, TotpAction, TotpFlow, TotpStep};
+use crate::flows::totp::{CodeEntry, TotpAction, TotpFlow, TotpStep};
 use crate::i18n::{self, Messages};
 
 #[derive(Properties, PartialEq)]
@@ -66,17 +67,14 @@ fn CodeForm(props: &CodeFormProps) -> Html {
     let messages = props.messages;
     let copied = use_state(|| false);
     let enrollment = &props.entry.enrollment;
-    let code_id = format!("{}-code", props.id_prefix);
-    let problem_id = format!("{}-code-problem", props.id_prefix);
-    let hint_id = format!("{}-code-hint", props.id_prefix);
-    let problem = props.entry.problem.as_ref().map(|problem| describe_problem(problem, messages));
-
-    let on_input = {
+    let problem = props
+        .entry
+        .problem
+        .as_ref()
+        .map(|problem| AttrValue::from(i18n::code_problem(problem, messages.code_wrong, messages)));
+    let on_code = {
         let on_action = props.on_action.clone();
-        Callback::from(move |event: InputEvent| {
-            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
-            on_action.emit(TotpAction::CodeChanged(input.value()));
-        })
+        Callback::from(move |code: String| on_action.emit(TotpAction::CodeChanged(code)))
     };
     let on_submit = {
         let on_action = props.on_action.clone();
@@ -101,11 +99,6 @@ fn CodeForm(props: &CodeFormProps) -> Html {
             });
         })
     };
-    let described_by = match &problem {
-        Some(_) => format!("{hint_id} {problem_id}"),
-        None => hint_id.clone(),
-    };
-
     html! {
         <form class="mfa-code-form" onsubmit={on_submit} novalidate=true>
             <p>{ messages.totp_scan }</p>
@@ -116,13 +109,9 @@ fn CodeForm(props: &CodeFormProps) -> Html {
                 <button type="button" onclick={on_copy}>{ messages.copy_secret }</button>
                 <span role="status" class="mfa-copied">{ if *copied { messages.copied } else { "" } }</span>
             </p>
-            <label for={code_id.clone()}>{ messages.code_label }</label>
-            <input id={code_id} name="otp" type="text" inputmode="numeric" autocomplete="one-time-code"
-                value={props.entry.code.clone()} oninput={on_input} readonly={props.checking}
-                aria-invalid={if problem.is_some() { "true" } else { "false" }}
-                aria-describedby={described_by} />
-            <p id={hint_id} class="mfa-hint">{ messages.code_hint }</p>
-            <p id={problem_id} class="mfa-error" role="alert">{ problem.unwrap_or_default() }</p>
+            <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.code_label}
+                hint={messages.code_hint} value={props.entry.code.clone()} problem={problem}
+                inputmode="numeric" autocomplete="one-time-code" readonly={props.checking} on_change={on_code} />
             <div class="mfa-actions">
                 <button type="submit" disabled={props.checking}>
                     { if props.checking { messages.verifying } else { messages.verify } }
@@ -130,22 +119,6 @@ fn CodeForm(props: &CodeFormProps) -> Html {
                 <button type="button" onclick={on_cancel} disabled={props.checking}>{ messages.cancel }</button>
             </div>
         </form>
-    }
-}
-
-fn describe_problem(problem: &CodeProblem, messages: &Messages) -> String {
-    match problem {
-        CodeProblem::NotDigits => messages.code_not_digits.to_owned(),
-        CodeProblem::WrongLength => messages.code_wrong_length.to_owned(),
-        CodeProblem::Wrong { attempts_left: Some(left) } => {
-            format!("{} {}", messages.code_wrong, (messages.attempts_left)(*left))
-        }
-        CodeProblem::Wrong { attempts_left: None } => messages.code_wrong.to_owned(),
-        CodeProblem::Locked { until: Some(until) } => {
-            format!("{} {}", messages.device_locked, (messages.locked_until)(until))
-        }
-        CodeProblem::Locked { until: None } => messages.device_locked.to_owned(),
-        CodeProblem::Failed(error) => i18n::describe(error, messages).to_owned(),
     }
 }
 

@@ -5,9 +5,10 @@
 
 use std::rc::Rc;
 
-use devices_api::{Device, codes};
+use devices_api::Device;
 use yew::Reducible;
 
+use super::{CodeProblem, digits_of, problem_of};
 use crate::api::ApiError;
 
 /// The digits in an authenticator app's code: Google's key-URI default, which PingOne's URIs rely on.
@@ -44,21 +45,6 @@ pub struct Enrollment {
     pub device_id: String,
     pub secret: String,
     pub key_uri: String,
-}
-
-/// Why the typed code was not accepted.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CodeProblem {
-    /// Something other than digits (and spaces) was typed.
-    NotDigits,
-    /// Not exactly [`CODE_DIGITS`] digits.
-    WrongLength,
-    /// The server says the code is wrong; how many tries are left, when it says.
-    Wrong { attempts_left: Option<u32> },
-    /// Too many wrong codes: the device is locked until the given time, when known.
-    Locked { until: Option<String> },
-    /// Any other failure of the check, such as the network.
-    Failed(ApiError),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,41 +133,12 @@ impl Reducible for TotpFlow {
     }
 }
 
-/// The typed code without the spaces that people copy from apps that group digits.
-fn digits_of(code: &str) -> String {
-    code.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 fn check_code(code: &str) -> Result<(), CodeProblem> {
-    let digits = digits_of(code);
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(CodeProblem::NotDigits);
-    }
-    if digits.len() != CODE_DIGITS {
-        return Err(CodeProblem::WrongLength);
-    }
-    Ok(())
+    super::check_code(code, CODE_DIGITS..=CODE_DIGITS)
 }
 
 fn enrollment_of(device: Device) -> Option<Enrollment> {
     Some(Enrollment { device_id: device.id, secret: device.secret?, key_uri: device.key_uri? })
-}
-
-fn problem_of(error: ApiError) -> CodeProblem {
-    match error.detail_code() {
-        Some(codes::INVALID_OTP) => {
-            CodeProblem::Wrong { attempts_left: error.inner().and_then(|inner| inner.remaining_attempts) }
-        }
-        Some(codes::DEVICE_LOCKED) => {
-            CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) }
-        }
-        Some(codes::INVALID_VALUE) if is_about_otp(&error) => CodeProblem::NotDigits,
-        _ => CodeProblem::Failed(error),
-    }
-}
-
-fn is_about_otp(error: &ApiError) -> bool {
-    matches!(error, ApiError::Server { body, .. } if body.details.first().and_then(|d| d.target.as_deref()) == Some("otp"))
 }
 
 #[cfg(test)]

@@ -1,0 +1,90 @@
+//! A person adds a phone for text messages in real Chromium: a number typed the way people type them, a code
+//! read from the simulator's outbox, a wrong code, a new code once the countdown allows, and activation.
+
+use e2e::Harness;
+use serde_json::Value;
+use thirtyfour::prelude::*;
+
+async fn outbox(harness: &Harness) -> Vec<Value> {
+    let outbox: Value = reqwest::get(format!("{}/sim/outbox", harness.simulator_url))
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    outbox.as_array().expect("an array").clone()
+}
+
+async fn type_into(harness: &Harness, name: &str, text: &str) {
+    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("typing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_adds_a_phone_for_text_messages() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
+    harness.find_with_text(By::Css("h2"), "Add a phone for text messages").await;
+    let phone = harness.find(By::Css("input[name='address']")).await;
+    assert_eq!(phone.attr("type").await.expect("attr").as_deref(), Some("tel"));
+    assert_eq!(phone.attr("autocomplete").await.expect("attr").as_deref(), Some("tel"));
+
+    type_into(&harness, "address", "555-1234").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css("p[role='alert']"),
+            "This is not a phone number we can reach. Start with + and the country code.",
+        )
+        .await;
+    assert!(outbox(&harness).await.is_empty(), "nothing was sent for an implausible number");
+
+    type_into(&harness, "address", "+1 (512) 520-1234").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status'] bdi"), "We sent a code to •••• 1234.").await;
+    let sent = outbox(&harness).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("SMS"), Some("+15125201234")));
+    let code = sent[0]["otp"].as_str().expect("a code").to_owned();
+
+    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
+    assert!(!resend.is_enabled().await.expect("state"), "no resend before the countdown ends");
+    harness.find(By::Css(".mfa-countdown")).await;
+
+    let wrong: String = code.chars().map(|d| if d == '9' { '0' } else { char::from(d as u8 + 1) }).collect();
+    type_into(&harness, "otp", &wrong).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css("p[role='alert']"),
+            "That code is not right. Check the message and try again. 2 tries left.",
+        )
+        .await;
+
+    type_into(&harness, "otp", &code).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    harness.find_with_text(By::Css(".mfa-device-name"), "Text message").await;
+    harness.find_with_text(By::Css(".mfa-device-destination"), "•••• 1234").await;
+    harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_removes_the_half_made_device() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add email").await.click().await.expect("click");
+    type_into(&harness, "address", "ada@example.com").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status'] bdi"), "We sent a code to a•••@example.com.").await;
+    harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
+    // The methods to add come back once the flow has ended, which is after its delete has answered.
+    harness.find_with_text(By::Css("button"), "Add email").await;
+    let devices: Value =
+        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(devices["_embedded"]["devices"], serde_json::json!([]), "nothing half-done stays behind");
+    harness.stop().await;
+}
