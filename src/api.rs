@@ -80,9 +80,9 @@ pub async fn create_device(base: &str, request: &CreateDevice) -> Result<Device,
     json(response).await
 }
 
-/// `POST {base}/devices/{id}` with the activate content type.
-pub async fn activate_device(base: &str, device_id: &str, otp: &str) -> Result<Device, ApiError> {
-    let request = ActivateDevice { otp: otp.to_owned(), oath_resync: None };
+/// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
+pub async fn activate_device(base: &str, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
+    let request = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
     let body = serde_json::to_string(&request).map_err(|_| ApiError::Unreadable)?;
     let url = format!("{base}/devices/{device_id}");
     let response = send(Request::post(&url).header("Content-Type", CONTENT_TYPE_ACTIVATE).body(body)).await?;

@@ -12,10 +12,12 @@ use yew::prelude::*;
 use crate::api::{self, ApiError, WidgetConfig};
 use crate::components::delivered_enrollment::DeliveredEnrollment;
 use crate::components::device_list::DeviceList;
+use crate::components::oath_enrollment::OathEnrollment;
 use crate::components::totp_enrollment::TotpEnrollment;
 use crate::flows::delivered::{
     Channel, DEFAULT_RESEND_SECONDS, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
 };
+use crate::flows::oath::{OathAction, OathFlow, OathRequest, OathStep};
 use crate::flows::totp::{TotpAction, TotpFlow, TotpRequest, TotpStep};
 use crate::i18n::{self, EN, Messages};
 
@@ -48,6 +50,7 @@ enum Enrolling {
     Nothing,
     AuthenticatorApp,
     Delivered(Channel),
+    HardwareToken,
 }
 
 /// Widget instances on one page get distinct id prefixes, so that their `for` and `aria-*` ids never collide.
@@ -162,6 +165,10 @@ pub fn App(props: &AppProps) -> Html {
             <DeliveredEnrollmentHost api_base={props.api_base.clone()} channel={channel} resend_seconds={resend_seconds}
                 on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
         },
+        Enrolling::HardwareToken => html! {
+            <OathEnrollmentHost api_base={props.api_base.clone()} on_finished={on_finished}
+                messages={messages} id_prefix={(*id_prefix).clone()} />
+        },
         Enrolling::Nothing => match &*config {
             Load::Pending => Html::default(),
             Load::Failed(error) => html! { <p class="mfa-error">{ i18n::describe(error, messages) }</p> },
@@ -173,6 +180,7 @@ pub fn App(props: &AppProps) -> Html {
                             DeviceType::Sms => (Enrolling::Delivered(Channel::Sms), messages.add_sms),
                             DeviceType::Voice => (Enrolling::Delivered(Channel::Voice), messages.add_voice),
                             DeviceType::Email => (Enrolling::Delivered(Channel::Email), messages.add_email),
+                            DeviceType::OathToken => (Enrolling::HardwareToken, messages.add_hardware_token),
                             _ => return None,
                         };
                         Some(html! { <button type="button" class="mfa-add" onclick={start(what)}>{ label }</button> })
@@ -227,7 +235,7 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
                             TotpAction::Created(api::create_device(&base, &request).await)
                         }
                         TotpRequest::Activate { device_id, otp } => {
-                            TotpAction::Verified(api::activate_device(&base, &device_id, &otp).await)
+                            TotpAction::Verified(api::activate_device(&base, &device_id, &otp, false).await)
                         }
                         TotpRequest::Delete { device_id } => {
                             // A device left behind shows in the list as not yet activated, with its remove button.
@@ -281,7 +289,7 @@ fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
                             DeliveredAction::Created(api::create_device(&base, &request).await)
                         }
                         DeliveredRequest::Activate { device_id, otp } => {
-                            DeliveredAction::Verified(api::activate_device(&base, &device_id, &otp).await)
+                            DeliveredAction::Verified(api::activate_device(&base, &device_id, &otp, false).await)
                         }
                         DeliveredRequest::Resend { device_id } => {
                             DeliveredAction::Resent(api::resend_code(&base, &device_id).await)
@@ -317,6 +325,55 @@ fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
     };
     html! {
         <DeliveredEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
+            id_prefix={props.id_prefix.clone()} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OathEnrollmentHostProps {
+    api_base: AttrValue,
+    on_finished: Callback<Option<Device>>,
+    messages: &'static Messages,
+    id_prefix: AttrValue,
+}
+
+/// Runs the requests that an [`OathFlow`] waits for.
+#[component]
+fn OathEnrollmentHost(props: &OathEnrollmentHostProps) -> Html {
+    let flow = use_reducer(OathFlow::default);
+    {
+        let dispatch = flow.dispatcher();
+        let base = props.api_base.clone();
+        use_effect_with(flow.pending_request(), move |request| {
+            if let Some(request) = request.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let action = match request {
+                        OathRequest::Create(request) => OathAction::Created(api::create_device(&base, &request).await),
+                        OathRequest::Activate { device_id, otp, resync } => {
+                            OathAction::Verified(api::activate_device(&base, &device_id, &otp, resync).await)
+                        }
+                        OathRequest::Delete { device_id } => {
+                            // A device left behind shows in the list as not yet activated, with its remove button.
+                            api::delete_device(&base, &device_id).await.ok();
+                            OathAction::Cancelled
+                        }
+                    };
+                    dispatch.dispatch(action);
+                });
+            }
+        });
+    }
+    let finished = match &flow.step {
+        OathStep::Finished(device) => Some(device.clone()),
+        _ => None,
+    };
+    use_finished(finished, props.on_finished.clone());
+    let on_action = {
+        let dispatch = flow.dispatcher();
+        Callback::from(move |action| dispatch.dispatch(action))
+    };
+    html! {
+        <OathEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
             id_prefix={props.id_prefix.clone()} />
     }
 }

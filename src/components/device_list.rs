@@ -62,6 +62,7 @@ fn type_name(device_type: &DeviceType, messages: &Messages) -> &'static str {
         DeviceType::Sms => messages.text_message,
         DeviceType::Voice => messages.voice_call,
         DeviceType::Email => messages.email_device,
+        DeviceType::OathToken => messages.hardware_token,
         _ => messages.other_device,
     }
 }

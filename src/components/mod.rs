@@ -3,5 +3,6 @@
 pub mod delivered_enrollment;
 pub mod device_list;
 pub mod field;
+pub mod oath_enrollment;
 pub mod qr_code;
 pub mod totp_enrollment;

@@ -151,6 +151,12 @@ pub fn totp_now(secret_base32: &str) -> String {
     totp_at(secret_base32, SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs())
 }
 
+/// The RFC 4226 code of a base32 `secret` at `counter`, as a hardware token shows it.
+pub fn hotp_at(secret_base32: &str, counter: u64, digits: u32) -> String {
+    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("a base32 secret");
+    hotp_code(&key, counter, digits)
+}
+
 fn hotp_code(key: &[u8], counter: u64, digits: u32) -> String {
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key length");
     mac.update(&counter.to_be_bytes());
@@ -187,6 +193,9 @@ mod tests {
             assert_eq!(hotp_code(&key, time / 30, 8), code);
         }
         assert_eq!(totp_at(&secret, 59), "287082");
+        // RFC 4226 appendix D.
+        assert_eq!(hotp_at(&secret, 0, 6), "755224");
+        assert_eq!(hotp_at(&secret, 9, 6), "520489");
     }
 }
 

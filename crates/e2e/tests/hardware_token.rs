@@ -1,0 +1,53 @@
+//! A person pairs one of the demo's virtual OATH tokens in real Chromium. The token has drifted far ahead of
+//! the simulator's counter, so the first code asks for the next one (`EXTRA_OTP_REQUIRED`); the codes come from
+//! the test's own RFC 4226 generator.
+
+use e2e::{Harness, hotp_at};
+use thirtyfour::prelude::*;
+
+/// The demo fixture's HOTP token, which the demo page lists as a virtual token.
+const SERIAL: &str = "DEMO-HOTP-0001";
+const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+async fn type_into(harness: &Harness, name: &str, text: &str) {
+    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("typing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add hardware token").await.click().await.expect("click");
+
+    type_into(&harness, "serial", "NOT-IN-STOCK").await;
+    harness.find_with_text(By::Css("button"), "Continue").await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css("p[role='alert']"),
+            "We do not know a token with this serial number, or it is in use. Check the number.",
+        )
+        .await;
+
+    type_into(&harness, "serial", SERIAL).await;
+    harness.find_with_text(By::Css("button"), "Continue").await.click().await.expect("click");
+    harness.find_with_text(By::Css("label"), "Code on the token").await;
+
+    // Forty presses ahead of the simulator's counter: beyond the normal window, within the resync window.
+    type_into(&harness, "otp", &hotp_at(SECRET, 40, 6)).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css("p[role='status']"),
+            "Your token needs one more code: press the button again and enter the next code.",
+        )
+        .await;
+
+    type_into(&harness, "otp", &hotp_at(SECRET, 41, 6)).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    harness.find_with_text(By::Css(".mfa-device-name"), "Hardware token").await;
+    harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    harness.stop().await;
+}
