@@ -74,7 +74,7 @@ pub struct WidgetConfig {
 
 /// `POST {base}/devices`: a new device, waiting for activation.
 pub async fn create_device(base: &str, request: &CreateDevice) -> Result<Device, ApiError> {
-    let body = serde_json::to_string(request).map_err(|_| ApiError::Unreadable)?;
+    let body = to_json(request)?;
     let response =
         send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
     json(response).await
@@ -83,7 +83,7 @@ pub async fn create_device(base: &str, request: &CreateDevice) -> Result<Device,
 /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
 pub async fn activate_device(base: &str, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
     let request = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
-    let body = serde_json::to_string(&request).map_err(|_| ApiError::Unreadable)?;
+    let body = to_json(&request)?;
     let url = format!("{base}/devices/{device_id}");
     let response = send(Request::post(&url).header("Content-Type", CONTENT_TYPE_ACTIVATE).body(body)).await?;
     json(response).await
@@ -113,12 +113,21 @@ async fn checked(response: Response) -> Result<Response, ApiError> {
         return Ok(response);
     }
     let status = response.status();
-    match response.json::<ErrorBody>().await {
+    match json::<ErrorBody>(response).await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Status(status)),
     }
 }
 
+/// Parses with the browser's own JSON parser: the widget carries no JSON parser of its own, which saves bytes.
 async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response.json().await.map_err(|_| ApiError::Unreadable)
+    let text = response.text().await.map_err(|_| ApiError::Unreadable)?;
+    let value = js_sys::JSON::parse(&text).map_err(|_| ApiError::Unreadable)?;
+    serde_wasm_bindgen::from_value(value).map_err(|_| ApiError::Unreadable)
+}
+
+/// Writes with the browser's own JSON writer, for the same reason.
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    let value = serde_wasm_bindgen::to_value(value).map_err(|_| ApiError::Unreadable)?;
+    js_sys::JSON::stringify(&value).map(String::from).map_err(|_| ApiError::Unreadable)
 }

@@ -5,7 +5,8 @@
 use devices_api::Device;
 use mfa_enroll_widget::components::qr_code::QrCode;
 use mfa_enroll_widget::components::totp_enrollment::TotpEnrollment;
-use mfa_enroll_widget::flows::totp::{CodeEntry, CodeProblem, Enrollment, TotpAction, TotpFlow, TotpStep};
+use mfa_enroll_widget::flows::CodeProblem;
+use mfa_enroll_widget::flows::totp::{CodeEntry, Enrollment, TotpAction, TotpFlow, TotpStep};
 use mfa_enroll_widget::i18n::EN;
 use wasm_bindgen_test::*;
 use web_sys::Element;
