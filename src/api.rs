@@ -5,8 +5,8 @@
 //! and never names a user: the proxy decides who the person is.
 
 use devices_api::{
-    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice, Device,
-    DeviceList, DeviceType, ErrorBody,
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
+    CreateDevice, Device, DeviceList, DeviceType, ErrorBody, IdRef,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -50,11 +50,43 @@ impl ApiError {
     }
 }
 
+/// The person's devices, and which is the default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceOverview {
+    pub devices: Vec<Device>,
+    /// The first device of the order, when the person has one.
+    pub default_id: Option<String>,
+}
+
 /// `GET {base}/devices`: the person's devices.
-pub async fn list_devices(base: &str) -> Result<Vec<Device>, ApiError> {
+pub async fn list_devices(base: &str) -> Result<DeviceOverview, ApiError> {
     let response = Request::get(&format!("{base}/devices")).send().await.map_err(|_| ApiError::Network)?;
     let list: DeviceList = json(checked(response).await?).await?;
-    Ok(list.embedded.devices)
+    let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
+    Ok(DeviceOverview { devices: list.embedded.devices, default_id })
+}
+
+/// `PUT {base}/devices/{id}/nickname`.
+pub async fn rename_device(base: &str, device_id: &str, nickname: &str) -> Result<(), ApiError> {
+    #[derive(serde::Serialize)]
+    struct Nickname<'a> {
+        nickname: &'a str,
+    }
+    let body = to_json(&Nickname { nickname })?;
+    let url = format!("{base}/devices/{device_id}/nickname");
+    send(Request::put(&url).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await.map(drop)
+}
+
+/// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
+pub async fn reorder_devices(base: &str, order: &[String]) -> Result<(), ApiError> {
+    let order: Vec<IdRef> = order.iter().map(|id| IdRef { id: id.clone() }).collect();
+    #[derive(serde::Serialize)]
+    struct Order {
+        order: Vec<IdRef>,
+    }
+    let body = to_json(&Order { order })?;
+    let url = format!("{base}/devices");
+    send(Request::post(&url).header("Content-Type", CONTENT_TYPE_REORDER).body(body)).await.map(drop)
 }
 
 /// `GET {base}/config`: what this person may enroll here.

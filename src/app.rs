@@ -17,6 +17,7 @@ use crate::components::totp_enrollment::TotpEnrollment;
 use crate::flows::delivered::{
     Channel, DEFAULT_RESEND_SECONDS, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
 };
+use crate::flows::devices::{Change, DeviceManager, Listing, ManagerAction, ManagerRequest, Task};
 use crate::flows::oath::{OathAction, OathFlow, OathRequest, OathStep};
 use crate::flows::totp::{TotpAction, TotpFlow, TotpRequest, TotpStep};
 use crate::i18n::{self, EN, Messages};
@@ -28,7 +29,7 @@ pub struct AppProps {
     pub api_base: AttrValue,
 }
 
-/// The life of a request the root makes.
+/// The life of the configuration request.
 #[derive(Debug, Clone, PartialEq)]
 enum Load<T> {
     Pending,
@@ -41,7 +42,6 @@ enum Load<T> {
 enum Notice {
     None,
     Done(&'static str),
-    Failed(ApiError),
 }
 
 /// The flow that is open, if any.
@@ -64,15 +64,13 @@ pub fn App(props: &AppProps) -> Html {
     let messages: &'static Messages = &EN;
     let id_prefix = use_state(next_instance_prefix);
     let config = use_state(|| Load::<WidgetConfig>::Pending);
-    let devices = use_state(|| Load::<Vec<Device>>::Pending);
-    let list_version = use_state(|| 0u32);
+    let manager = use_reducer(DeviceManager::default);
     let enrolling = use_state(|| Enrolling::Nothing);
-    let removing = use_state(|| None::<AttrValue>);
     let notice = use_state(|| Notice::None);
 
     {
-        let (config, devices, base) = (config.clone(), devices.clone(), props.api_base.clone());
-        use_effect_with(*list_version, move |_| {
+        let (config, dispatch, base) = (config.clone(), manager.dispatcher(), props.api_base.clone());
+        use_effect_with(manager.version, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if !matches!(*config, Load::Ready(_)) {
                     config.set(match api::config(&base).await {
@@ -80,27 +78,42 @@ pub fn App(props: &AppProps) -> Html {
                         Err(error) => Load::Failed(error),
                     });
                 }
-                devices.set(match api::list_devices(&base).await {
-                    Ok(list) => Load::Ready(list),
-                    Err(error) => Load::Failed(error),
-                });
+                dispatch.dispatch(ManagerAction::Loaded(api::list_devices(&base).await));
             });
         });
     }
-    let reload = {
-        let list_version = list_version.clone();
-        move || list_version.set(list_version.wrapping_add(1))
-    };
+    {
+        let (dispatch, base) = (manager.dispatcher(), props.api_base.clone());
+        use_effect_with(manager.pending_request(), move |request| {
+            if let Some(request) = request.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let action = match request {
+                        ManagerRequest::Rename { device_id, nickname } => {
+                            ManagerAction::Renamed(api::rename_device(&base, &device_id, &nickname).await)
+                        }
+                        ManagerRequest::Remove { device_id } => {
+                            ManagerAction::Removed(api::delete_device(&base, &device_id).await)
+                        }
+                        ManagerRequest::Reorder { order } => {
+                            ManagerAction::DefaultMade(api::reorder_devices(&base, &order).await)
+                        }
+                    };
+                    dispatch.dispatch(action);
+                });
+            }
+        });
+    }
 
     let start = |what: Enrolling| {
-        let (enrolling, notice) = (enrolling.clone(), notice.clone());
+        let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
         Callback::from(move |_: MouseEvent| {
             notice.set(Notice::None);
+            dispatch.dispatch(ManagerAction::Dismiss);
             enrolling.set(what);
         })
     };
     let on_finished = {
-        let (enrolling, notice, reload) = (enrolling.clone(), notice.clone(), reload.clone());
+        let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
         Callback::from(move |device: Option<Device>| {
             let added = match *enrolling {
                 Enrolling::AuthenticatorApp => messages.totp_added,
@@ -108,49 +121,41 @@ pub fn App(props: &AppProps) -> Html {
             };
             enrolling.set(Enrolling::Nothing);
             notice.set(if device.is_some() { Notice::Done(added) } else { Notice::None });
-            reload();
+            dispatch.dispatch(ManagerAction::Reload);
         })
     };
-    let on_remove = {
-        let (removing, notice, base, reload) =
-            (removing.clone(), notice.clone(), props.api_base.clone(), reload.clone());
-        Callback::from(move |device_id: String| {
-            removing.set(Some(device_id.clone().into()));
-            let (removing, notice, base, reload) = (removing.clone(), notice.clone(), base.clone(), reload.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                notice.set(match api::delete_device(&base, &device_id).await {
-                    Ok(()) => Notice::Done(messages.device_removed),
-                    Err(error) => Notice::Failed(error),
-                });
-                removing.set(None);
-                reload();
-            });
+    let on_manage = {
+        let (notice, dispatch) = (notice.clone(), manager.dispatcher());
+        Callback::from(move |action: ManagerAction| {
+            notice.set(Notice::None);
+            dispatch.dispatch(action);
         })
     };
     let on_retry = {
-        let (devices, reload) = (devices.clone(), reload.clone());
-        Callback::from(move |_: MouseEvent| {
-            devices.set(Load::Pending);
-            reload();
-        })
+        let dispatch = manager.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(ManagerAction::Reload))
     };
 
-    let list = match &*devices {
-        Load::Pending => html! { <p>{ messages.loading_devices }</p> },
-        Load::Ready(list) => html! {
-            <DeviceList devices={list.clone()} removing={(*removing).clone()} on_remove={on_remove} messages={messages} />
+    let list = match &manager.list {
+        Listing::Loading => html! { <p>{ messages.loading_devices }</p> },
+        Listing::Loaded(_) => html! {
+            <DeviceList manager={(*manager).clone()} on_action={on_manage} messages={messages}
+                id_prefix={(*id_prefix).clone()} />
         },
-        Load::Failed(error) => html! {
+        Listing::Failed(error) => html! {
             <>
                 <p class="mfa-error">{ i18n::describe(error, messages) }</p>
                 <button type="button" onclick={on_retry}>{ messages.retry }</button>
             </>
         },
     };
-    let announcement = match &*notice {
-        Notice::None => "",
-        Notice::Done(text) => text,
-        Notice::Failed(error) => i18n::describe(error, messages),
+    let announcement = match (&*notice, &manager.task) {
+        (Notice::Done(text), _) => text,
+        (Notice::None, Task::Done(Change::Renamed)) => messages.renamed,
+        (Notice::None, Task::Done(Change::Removed)) => messages.device_removed,
+        (Notice::None, Task::Done(Change::DefaultChanged)) => messages.default_changed,
+        (Notice::None, Task::Failed(error)) => i18n::describe(error, messages),
+        (Notice::None, _) => "",
     };
     let resend_seconds = match &*config {
         Load::Ready(config) => config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
@@ -181,7 +186,7 @@ pub fn App(props: &AppProps) -> Html {
                             DeviceType::Voice => (Enrolling::Delivered(Channel::Voice), messages.add_voice),
                             DeviceType::Email => (Enrolling::Delivered(Channel::Email), messages.add_email),
                             DeviceType::OathToken => (Enrolling::HardwareToken, messages.add_hardware_token),
-                            _ => return None,
+                            DeviceType::Other(_) => return None,
                         };
                         Some(html! { <button type="button" class="mfa-add" onclick={start(what)}>{ label }</button> })
                     }) }

@@ -1,58 +1,143 @@
-//! The person's devices, each with its status and a remove button.
+//! The person's devices: each with its type, name, masked destination, status, lock and default mark, and the
+//! rename, make-default and remove actions, with rename and the removal confirmation inline.
 
 use devices_api::{Device, DeviceStatus, DeviceType};
 use yew::prelude::*;
 
+use crate::components::field::Field;
 use crate::flows::delivered::masked_destination;
-use crate::i18n::Messages;
+use crate::flows::devices::{DeviceManager, ManagerAction, RenameProblem, Task};
+use crate::i18n::{self, Messages};
 
 #[derive(Properties, PartialEq)]
 pub struct DeviceListProps {
-    pub devices: Vec<Device>,
-    /// The device whose removal is under way, if any.
-    #[prop_or_default]
-    pub removing: Option<AttrValue>,
-    /// Called with a device id when the person asks to remove it.
-    pub on_remove: Callback<String>,
+    pub manager: DeviceManager,
+    pub on_action: Callback<ManagerAction>,
     pub messages: &'static Messages,
+    pub id_prefix: AttrValue,
 }
 
 #[component]
 pub fn DeviceList(props: &DeviceListProps) -> Html {
     let messages = props.messages;
-    if props.devices.is_empty() {
+    let manager = &props.manager;
+    if manager.devices().is_empty() {
         return html! { <p class="mfa-empty">{ messages.no_devices }</p> };
     }
+    let default_id = manager.default_id();
     html! {
         <ul class="mfa-devices">
-            { for props.devices.iter().map(|device| {
-                let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
-                let destination = masked_destination(device);
-                let status = match device.status {
-                    DeviceStatus::Active => messages.status_active,
-                    _ => messages.status_activation_required,
-                };
-                let is_removing = props.removing.as_deref() == Some(device.id.as_str());
-                let on_click = {
-                    let on_remove = props.on_remove.clone();
-                    let id = device.id.clone();
-                    Callback::from(move |_| on_remove.emit(id.clone()))
-                };
-                html! {
-                    <li class="mfa-device" data-device-id={device.id.clone()}>
-                        <span class="mfa-device-name">{ name.clone() }</span>
-                        if let Some(destination) = destination {
-                            <bdi class="mfa-device-destination">{ destination }</bdi>
-                        }
-                        <span class="mfa-device-status">{ status }</span>
-                        <button type="button" onclick={on_click} disabled={props.removing.is_some()}
-                            aria-label={format!("{} {name}", messages.remove)}>
-                            { if is_removing { messages.removing } else { messages.remove } }
-                        </button>
-                    </li>
-                }
+            { for manager.devices().iter().map(|device| html! {
+                <DeviceRow device={device.clone()} is_default={default_id == Some(device.id.as_str())}
+                    task={manager.task.clone()} on_action={props.on_action.clone()} messages={messages}
+                    id_prefix={props.id_prefix.clone()} />
             }) }
         </ul>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DeviceRowProps {
+    device: Device,
+    is_default: bool,
+    task: Task,
+    on_action: Callback<ManagerAction>,
+    messages: &'static Messages,
+    id_prefix: AttrValue,
+}
+
+#[component]
+fn DeviceRow(props: &DeviceRowProps) -> Html {
+    let (device, messages) = (&props.device, props.messages);
+    let emit = |action: ManagerAction| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(action.clone()))
+    };
+    let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
+    let status = match device.status {
+        DeviceStatus::Active => messages.status_active,
+        _ => messages.status_activation_required,
+    };
+    let lock = device.lock.as_ref().filter(|lock| lock.status == "LOCKED").map(|lock| match &lock.expires_at {
+        Some(until) => format!("{} {}", messages.device_locked_short, (messages.locked_until)(until)),
+        None => messages.device_locked_short.to_owned(),
+    });
+    let busy = matches!(props.task, Task::SavingName { .. } | Task::Removing { .. } | Task::MakingDefault { .. });
+    let mine = |id: &str| id == device.id;
+    let inline = match &props.task {
+        Task::Renaming { device_id, typed, .. } | Task::SavingName { device_id, typed } if mine(device_id) => {
+            let saving = matches!(props.task, Task::SavingName { .. });
+            let problem = match &props.task {
+                Task::Renaming { problem: Some(RenameProblem::Invalid), .. } => {
+                    Some(AttrValue::from(messages.nickname_invalid))
+                }
+                Task::Renaming { problem: Some(RenameProblem::Refused(error)), .. } => {
+                    Some(AttrValue::from(i18n::describe(error, messages)))
+                }
+                _ => None,
+            };
+            let on_change = {
+                let on_action = props.on_action.clone();
+                Callback::from(move |typed: String| on_action.emit(ManagerAction::NameChanged(typed)))
+            };
+            let on_submit = {
+                let on_action = props.on_action.clone();
+                Callback::from(move |event: SubmitEvent| {
+                    event.prevent_default();
+                    on_action.emit(ManagerAction::SubmitName);
+                })
+            };
+            html! {
+                <form class="mfa-rename" onsubmit={on_submit} novalidate=true>
+                    <Field id={format!("{}-nickname-{}", props.id_prefix, device.id)} name="nickname"
+                        label={messages.nickname_label} hint={messages.nickname_hint} value={typed.clone()}
+                        problem={problem} inputmode="text" autocomplete="off" readonly={saving} on_change={on_change} />
+                    <div class="mfa-actions">
+                        <button type="submit" disabled={saving}>{ messages.save }</button>
+                        <button type="button" onclick={emit(ManagerAction::Dismiss)} disabled={saving}>{ messages.cancel }</button>
+                    </div>
+                </form>
+            }
+        }
+        Task::ConfirmingRemoval { device_id, last_active } if mine(device_id) => html! {
+            <div class="mfa-confirm" role="alertdialog" aria-label={messages.remove_question}>
+                <p>{ messages.remove_question }</p>
+                if *last_active {
+                    <p class="mfa-warning">{ messages.remove_last_warning }</p>
+                }
+                <div class="mfa-actions">
+                    <button type="button" onclick={emit(ManagerAction::ConfirmRemove)}>{ messages.remove_confirm }</button>
+                    <button type="button" onclick={emit(ManagerAction::Dismiss)}>{ messages.keep }</button>
+                </div>
+            </div>
+        },
+        _ => Html::default(),
+    };
+    html! {
+        <li class="mfa-device" data-device-id={device.id.clone()}>
+            <span class="mfa-device-name">{ name.clone() }</span>
+            if let Some(destination) = masked_destination(device) {
+                <bdi class="mfa-device-destination">{ destination }</bdi>
+            }
+            <span class="mfa-device-status">{ status }</span>
+            if props.is_default {
+                <span class="mfa-device-default">{ messages.default_mark }</span>
+            }
+            if let Some(lock) = lock {
+                <span class="mfa-device-lock">{ lock }</span>
+            }
+            <span class="mfa-device-actions">
+                <button type="button" onclick={emit(ManagerAction::StartRename(device.id.clone()))} disabled={busy}
+                    aria-label={format!("{} {name}", messages.rename)}>{ messages.rename }</button>
+                if device.status == DeviceStatus::Active && !props.is_default {
+                    <button type="button" onclick={emit(ManagerAction::MakeDefault(device.id.clone()))} disabled={busy}
+                        aria-label={format!("{} {name}", messages.make_default)}>{ messages.make_default }</button>
+                }
+                <button type="button" onclick={emit(ManagerAction::AskRemove(device.id.clone()))} disabled={busy}
+                    aria-label={format!("{} {name}", messages.remove)}>{ messages.remove }</button>
+            </span>
+            { inline }
+        </li>
     }
 }
 
@@ -63,6 +148,6 @@ fn type_name(device_type: &DeviceType, messages: &Messages) -> &'static str {
         DeviceType::Voice => messages.voice_call,
         DeviceType::Email => messages.email_device,
         DeviceType::OathToken => messages.hardware_token,
-        _ => messages.other_device,
+        DeviceType::Other(_) => messages.other_device,
     }
 }

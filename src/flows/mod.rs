@@ -5,6 +5,7 @@
 //! something to tell the person.
 
 pub mod delivered;
+pub mod devices;
 pub mod oath;
 pub mod totp;
 

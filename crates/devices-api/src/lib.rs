@@ -111,6 +111,9 @@ pub struct DeviceList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbeddedDevices {
     pub devices: Vec<Device>,
+    /// With `expand=order`: the ordered active devices; the first is the default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<IdRef>,
 }
 
 /// The body of a create request. The proxy refuses fields it does not know, so that nothing it did not check can

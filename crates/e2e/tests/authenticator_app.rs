@@ -67,6 +67,13 @@ async fn a_person_enrolls_an_authenticator_app_and_removes_it() {
     assert_eq!(listed[0]["type"], "TOTP");
 
     harness.find(By::Css("button[aria-label='Remove Authenticator app']")).await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css(".mfa-warning"),
+            "This is your last active sign-in method. Without one, you may not be able to sign in.",
+        )
+        .await;
+    harness.find_with_text(By::Css("button"), "Yes, remove it").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method removed.").await;
     harness.find_with_text(By::Css("p"), "You have no sign-in methods yet.").await;
     harness.stop().await;

@@ -58,9 +58,10 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     Ok(Json(config).into_response())
 }
 
+/// The list, with the order expanded so that the widget knows the default device.
 async fn list_devices(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let user = state.current_user(&headers).await?;
-    forward(&state, Method::GET, &user, "", None).await
+    forward(&state, Method::GET, &user, "?expand=order", None).await
 }
 
 /// `POST {base}/devices`: create (`application/json`) or set the order (the reorder content type).
