@@ -69,15 +69,25 @@ pub fn App(props: &AppProps) -> Html {
     let notice = use_state(|| Notice::None);
 
     {
-        let (config, dispatch, base) = (config.clone(), manager.dispatcher(), props.api_base.clone());
+        // The configuration and the list load side by side: the first render waits for one round trip, not two.
+        // A failed configuration is tried again with the list.
+        let (config, base) = (config.clone(), props.api_base.clone());
+        use_effect_with(manager.version, move |_| {
+            if matches!(*config, Load::Ready(_)) {
+                return;
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                config.set(match api::config(&base).await {
+                    Ok(loaded) => Load::Ready(loaded),
+                    Err(error) => Load::Failed(error),
+                });
+            });
+        });
+    }
+    {
+        let (dispatch, base) = (manager.dispatcher(), props.api_base.clone());
         use_effect_with(manager.version, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                if !matches!(*config, Load::Ready(_)) {
-                    config.set(match api::config(&base).await {
-                        Ok(loaded) => Load::Ready(loaded),
-                        Err(error) => Load::Failed(error),
-                    });
-                }
                 dispatch.dispatch(ManagerAction::Loaded(api::list_devices(&base).await));
             });
         });
