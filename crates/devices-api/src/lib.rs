@@ -18,6 +18,12 @@ pub const CONTENT_TYPE_SEND_ACTIVATION_CODE: &str = "application/vnd.pingidentit
 /// Set the order of a user's devices; the first active one is the default.
 pub const CONTENT_TYPE_REORDER: &str = "application/vnd.pingidentity.devices.reorder+json";
 
+/// The media type of a `Content-Type` value, without parameters such as `charset`. Media types compare without
+/// regard to case.
+pub fn media_type(content_type: &str) -> &str {
+    content_type.split(';').next().map_or("", str::trim)
+}
+
 /// The kinds of MFA device that PingOne knows; `Other` keeps a type that this model does not name yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

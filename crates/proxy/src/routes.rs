@@ -26,6 +26,10 @@ use crate::upstream::{UpstreamFailure, UpstreamResponse};
 
 /// Larger bodies are refused unread: no contract body comes near it.
 const MAX_BODY_BYTES: usize = 8 * 1024;
+const NICKNAME_REFUSED: AppError = AppError::InvalidData {
+    target: "nickname",
+    message: "A nickname is at most 100 characters, with no control characters.",
+};
 /// A user has at most 15 active devices in PingOne; an order longer than that is not a real one.
 const MAX_ORDER_ENTRIES: usize = 20;
 
@@ -111,10 +115,7 @@ fn checked_create(mut request: CreateDevice, state: &AppState) -> Result<CreateD
         return Err(AppError::InvalidData { target: "policy", message: "The device policy is set by the server." });
     }
     if request.nickname.as_deref().is_some_and(|nickname| !validate::is_nickname(nickname)) {
-        return Err(AppError::InvalidData {
-            target: "nickname",
-            message: "A nickname is at most 100 characters, with no control characters.",
-        });
+        return Err(NICKNAME_REFUSED);
     }
     let takes = |field: &str| match request.device_type {
         DeviceType::Sms => field == "phone",
@@ -211,10 +212,7 @@ async fn rename_device(
     }
     let request: Nickname = parse(&body)?;
     if !validate::is_nickname(&request.nickname) {
-        return Err(AppError::InvalidData {
-            target: "nickname",
-            message: "A nickname is at most 100 characters, with no control characters.",
-        });
+        return Err(NICKNAME_REFUSED);
     }
     ensure_owned(&state, &user, &id).await?;
     forward(&state, Method::PUT, &user, &format!("/{id}/nickname"), Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
@@ -259,11 +257,7 @@ fn device_id(raw: &str) -> Result<uuid::Uuid, AppError> {
 }
 
 fn media_type(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map_or("", str::trim)
+    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map_or("", devices_api::media_type)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {

@@ -314,11 +314,7 @@ async fn delete_device(
 
 /// The media type of a request, without parameters such as `charset`; compare it ignoring case.
 fn content_type(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map_or("", str::trim)
+    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map_or("", devices_api::media_type)
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
