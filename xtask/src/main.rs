@@ -15,6 +15,8 @@ use std::time::Instant;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The accessibility engine that the end-to-end tests inject into each screen.
+const AXE_VERSION: &str = "4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -110,6 +112,14 @@ impl Tools {
                 .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
         }
 
+        if browser && !self.axe_script().is_file() {
+            let prefix = self.dir.join("npm");
+            run(Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("axe-core@{AXE_VERSION}")))?;
+        }
+
         if browser {
             // oathtool is the standard TOTP generator that the tests check the simulator against; the proxy's
             // shared rate limits are tested against a real redis-server.
@@ -133,6 +143,11 @@ impl Tools {
     }
 
     /// Whether the tool on our PATH prints a version line containing `version`.
+    /// axe-core's browser bundle, which the end-to-end tests read.
+    pub fn axe_script(&self) -> PathBuf {
+        self.dir.join("npm/node_modules/axe-core/axe.min.js")
+    }
+
     fn has_version(&self, tool: &str, version: &str) -> bool {
         Command::new(tool)
             .arg("--version")
@@ -198,6 +213,7 @@ fn test() -> Result<(), String> {
         .args(["test", "--workspace"])
         .current_dir(root())
         .env("MFA_ENROLL_SITE", root().join("dist"))
+        .env("MFA_ENROLL_AXE", tools.axe_script())
         .env("CHROMEDRIVER", &chromedriver))?;
 
     println!("==> browser tests of the widget (wasm-bindgen-test in headless Chromium)");

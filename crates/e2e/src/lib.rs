@@ -90,6 +90,36 @@ impl Harness {
         }
     }
 
+    /// Runs axe-core on the page as it is now and fails with every WCAG 2.x A and AA violation it finds.
+    pub async fn assert_accessible(&self, screen: &str) {
+        let violations = self.accessibility_violations().await;
+        assert!(violations.is_empty(), "accessibility violations on {screen}:\n{}", violations.join("\n"));
+    }
+
+    /// Every WCAG 2.x A and AA violation that axe-core finds on the page as it is now.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let script = std::env::var_os("MFA_ENROLL_AXE").map(PathBuf::from).unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            home.join(".cache/mfa-enroll/tools/npm/node_modules/axe-core/axe.min.js")
+        });
+        let axe = std::fs::read_to_string(&script).unwrap_or_else(|e| {
+            panic!("cannot read axe-core at {}: {e}; `cargo xtask test` installs it", script.display())
+        });
+        self.driver.execute(axe, Vec::new()).await.expect("axe-core loads");
+        let found = self
+            .driver
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } })
+                    .then((result) => done(result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)))
+                    .catch((error) => done([`axe failed: ${error}`]));"#,
+                Vec::new(),
+            )
+            .await
+            .expect("axe-core runs");
+        found.convert().expect("a list of violations")
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop_proxy.take() {
             stop.send(()).ok();

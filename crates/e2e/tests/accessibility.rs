@@ -1,0 +1,72 @@
+//! axe-core (WCAG 2.x A and AA) on every screen of the widget, in English, as a person reaches each one.
+
+use e2e::{Harness, totp_now};
+use thirtyfour::prelude::*;
+
+async fn type_into(harness: &Harness, name: &str, text: &str) {
+    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("typing");
+}
+
+async fn click(harness: &Harness, text: &str) {
+    harness.find_with_text(By::Css("button"), text).await.click().await.expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screen_passes_axe() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await;
+    harness.assert_accessible("the empty list").await;
+
+    click(&harness, "Add authenticator app").await;
+    let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text").replace(' ', "");
+    harness.assert_accessible("the authenticator app's QR code").await;
+    type_into(&harness, "otp", "12a").await;
+    click(&harness, "Verify").await;
+    harness.find_with_text(By::Css("p[role='alert']"), "The code has digits only. Check what you typed.").await;
+    harness.assert_accessible("a code problem").await;
+    type_into(&harness, "otp", &totp_now(&secret)).await;
+    click(&harness, "Verify").await;
+    harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    harness.assert_accessible("the list with a device").await;
+
+    click(&harness, "Add text message (SMS)").await;
+    type_into(&harness, "address", "12").await;
+    click(&harness, "Send code").await;
+    harness.find(By::Css(".mfa-address-form p[role='alert']:not(:empty)")).await;
+    harness.assert_accessible("a phone problem").await;
+    type_into(&harness, "address", "+15125201234").await;
+    click(&harness, "Send code").await;
+    harness.find_with_text(By::Css("button"), "Send a new code").await;
+    harness.assert_accessible("the SMS code step with its countdown").await;
+    click(&harness, "Cancel").await;
+
+    click(&harness, "Add hardware token").await;
+    harness.find_with_text(By::Css("label"), "Serial number").await;
+    harness.assert_accessible("the hardware token's serial").await;
+    click(&harness, "Cancel").await;
+
+    harness.find(By::Css("button[aria-label='Rename Authenticator app']")).await.click().await.expect("click");
+    harness.find(By::Css("input[name='nickname']")).await;
+    harness.assert_accessible("renaming").await;
+    click(&harness, "Cancel").await;
+    harness.find(By::Css("button[aria-label='Remove Authenticator app']")).await.click().await.expect("click");
+    harness.find(By::Css(".mfa-warning")).await;
+    harness.assert_accessible("the removal confirmation").await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_a_violation_when_there_is_one() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await;
+    let unlabelled =
+        "const field = document.createElement('input'); document.querySelector('.mfa-enroll').append(field);";
+    harness.driver.execute(unlabelled, Vec::new()).await.expect("the script runs");
+    let violations = harness.accessibility_violations().await;
+    assert!(violations.iter().any(|v| v.starts_with("label")), "an unlabelled field is reported: {violations:?}");
+    harness.stop().await;
+}
