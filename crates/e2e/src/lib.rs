@@ -120,7 +120,21 @@ impl Harness {
         found.convert().expect("a list of violations")
     }
 
+    /// The Content-Security-Policy violations that the browser reported since the last look.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let entries = self.driver.get_log("browser").await.expect("the browser log");
+        entries
+            .into_iter()
+            .map(|entry| entry.message)
+            .filter(|message| message.contains("Content Security Policy"))
+            .collect()
+    }
+
+    /// Ends the test's browser and proxy; every test that ends this way has run under the site's CSP with no
+    /// violation.
     pub async fn stop(mut self) {
+        let violations = self.csp_violations().await;
+        assert!(violations.is_empty(), "the page broke its Content-Security-Policy:\n{}", violations.join("\n"));
         if let Some(stop) = self.stop_proxy.take() {
             stop.send(()).ok();
         }
@@ -146,6 +160,8 @@ async fn start_browser() -> (Child, WebDriver) {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}; `cargo xtask test` installs it"));
     let mut caps = DesiredCapabilities::chrome();
+    // The browser's console, where Chromium reports every Content-Security-Policy violation.
+    caps.set_logging_prefs("browser", thirtyfour::common::log::LoggingPrefsLogLevel::All).expect("logging prefs");
     for arg in [
         "--headless=new",
         "--no-sandbox",

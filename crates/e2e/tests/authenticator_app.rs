@@ -94,3 +94,19 @@ async fn the_demo_page_lists_the_virtual_tokens() {
     );
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inline_script_breaks_the_csp_and_is_reported() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await;
+    assert!(harness.csp_violations().await.is_empty(), "the site itself runs under its CSP");
+    let inline = "const script = document.createElement('script'); script.textContent = 'window.inlineRan = true'; document.body.append(script);";
+    harness.driver.execute(inline, Vec::new()).await.expect("the script runs");
+    let ran = harness.driver.execute("return window.inlineRan === true", Vec::new()).await.expect("script");
+    assert_eq!(ran.json().as_bool(), Some(false), "the CSP blocked the inline script");
+    let violations = harness.csp_violations().await;
+    assert!(violations.iter().any(|v| v.contains("script-src")), "the violation is reported: {violations:?}");
+    // Not `stop`, which would fail on the violation made on purpose here.
+    harness.driver.clone().quit().await.ok();
+}
