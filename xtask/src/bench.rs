@@ -13,6 +13,6 @@ pub fn run_bench() -> Result<(), String> {
     run(Command::new("cargo")
         .args(["run", "--release", "--quiet", "--package", "e2e", "--bin", "bench"])
         .current_dir(root())
-        .env("MFA_ENROLL_SITE", root().join("dist"))
+        .env("E2E_SITE_DIR", root().join("dist"))
         .env("CHROMEDRIVER", chromedriver))
 }

@@ -60,7 +60,7 @@ pub struct Tools {
 
 impl Tools {
     pub fn locate() -> Result<Self, String> {
-        let dir = match env::var_os("MFA_ENROLL_TOOLS") {
+        let dir = match env::var_os("XTASK_TOOLS_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => PathBuf::from(env::var_os("HOME").ok_or("HOME is not set")?).join(".cache/mfa-enroll/tools"),
         };
@@ -212,8 +212,8 @@ fn test() -> Result<(), String> {
     run(Command::new("cargo")
         .args(["test", "--workspace"])
         .current_dir(root())
-        .env("MFA_ENROLL_SITE", root().join("dist"))
-        .env("MFA_ENROLL_AXE", tools.axe_script())
+        .env("E2E_SITE_DIR", root().join("dist"))
+        .env("E2E_AXE_SCRIPT", tools.axe_script())
         .env("CHROMEDRIVER", &chromedriver))?;
 
     println!("==> browser tests of the widget (wasm-bindgen-test in headless Chromium)");

@@ -18,9 +18,9 @@ use tokio::sync::oneshot;
 pub const PAGE_WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
 
-/// The built site that the proxy serves: `MFA_ENROLL_SITE`, or `dist/` at the workspace root.
+/// The built site that the proxy serves: `E2E_SITE_DIR`, or `dist/` at the workspace root.
 pub fn site_dir() -> PathBuf {
-    let dir = std::env::var_os("MFA_ENROLL_SITE")
+    let dir = std::env::var_os("E2E_SITE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
     assert!(
@@ -98,7 +98,7 @@ impl Harness {
 
     /// Every WCAG 2.x A and AA violation that axe-core finds on the page as it is now.
     pub async fn accessibility_violations(&self) -> Vec<String> {
-        let script = std::env::var_os("MFA_ENROLL_AXE").map(PathBuf::from).unwrap_or_else(|| {
+        let script = std::env::var_os("E2E_AXE_SCRIPT").map(PathBuf::from).unwrap_or_else(|| {
             let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
             home.join(".cache/mfa-enroll/tools/npm/node_modules/axe-core/axe.min.js")
         });

@@ -179,12 +179,9 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(file));
         }
-        let figment = figment.merge(Env::prefixed("MFA_ENROLL_").split("__").ignore(&[
-            "CLIENT_SECRET",
-            "GATEWAY_SECRET",
-            "TOOLS",
-            "SITE",
-        ]));
+        // The two secrets are read on their own, never as settings.
+        let figment =
+            figment.merge(Env::prefixed("MFA_ENROLL_").split("__").ignore(&["CLIENT_SECRET", "GATEWAY_SECRET"]));
         figment.extract().map_err(|error| error.into_iter().map(|e| e.to_string()).collect())
     }
 
