@@ -84,7 +84,7 @@ impl Tools {
     }
 
     pub fn install(&self, browser: bool) -> Result<(), String> {
-        let steps = if browser { 5 } else { 4 };
+        let steps = if browser { 6 } else { 4 };
         step(1, steps, "wasm32 target");
         let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
         if !targets.lines().any(|line| line.trim() == WASM_TARGET) {
@@ -105,25 +105,20 @@ impl Tools {
 
         step(4, steps, &format!("wasm-opt from npm binaryen@{BINARYEN_VERSION}"));
         if !self.has_version("wasm-opt", &format!("version {}", BINARYEN_VERSION.split('.').next().unwrap_or(""))) {
-            let prefix = self.dir.join("npm");
-            run(Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-        }
-
-        if browser && !self.axe_script().is_file() {
-            let prefix = self.dir.join("npm");
-            run(Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg(format!("axe-core@{AXE_VERSION}")))?;
+            self.npm_install(&format!("binaryen@{BINARYEN_VERSION}"))?;
         }
 
         if browser {
+            step(5, steps, &format!("axe-core {AXE_VERSION} from npm, for the accessibility tests"));
+            let installed = self.dir.join("npm/node_modules/axe-core/package.json");
+            let version = std::fs::read_to_string(installed).unwrap_or_default();
+            if !version.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+                self.npm_install(&format!("axe-core@{AXE_VERSION}"))?;
+            }
+
             // oathtool is the standard TOTP generator that the tests check the simulator against; the proxy's
             // shared rate limits are tested against a real redis-server.
-            step(5, steps, "Chromium, ChromeDriver, oathtool and redis-server from Debian");
+            step(6, steps, "Chromium, ChromeDriver, oathtool and redis-server from Debian");
             if ["chromium", "chromedriver", "oathtool", "redis-server"].iter().any(|tool| which(tool).is_none()) {
                 run(Command::new("apt-get").arg("update"))?;
                 run(Command::new("apt-get")
@@ -154,6 +149,11 @@ impl Tools {
             .env("PATH", self.path())
             .output()
             .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).contains(version))
+    }
+
+    fn npm_install(&self, package: &str) -> Result<(), String> {
+        let prefix = self.dir.join("npm");
+        run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(prefix).arg(package))
     }
 
     fn cargo_install(&self, args: &[&str]) -> Result<(), String> {
