@@ -77,6 +77,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// The CSP `frame-ancestors` sources: who may frame the site, for portals that embed it.
     pub frame_ancestors: String,
+    /// Load balancers in front of the proxy, whose `X-Forwarded-For` names the client for the per-address limits.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A Redis URL for the rate-limit counts, so that replicas behind a load balancer share them; in memory when
     /// `None`.
     pub rate_limit_redis: Option<String>,
@@ -99,6 +101,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
             rate_limit_redis: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct Shared {
     authenticator: identity::Authenticator,
     limiter: limits::Limiter,
     metrics: Arc<observe::Metrics>,
+    /// Load balancers whose `X-Forwarded-For` is believed.
+    trusted_proxies: Vec<std::net::IpAddr>,
     policy_id: Option<String>,
     allowed_types: Vec<devices_api::DeviceType>,
     /// The label authenticator apps show for this service.
@@ -62,6 +64,12 @@ impl AppState {
     /// The PingOne user id of the person making this request.
     async fn current_user(&self, headers: &HeaderMap) -> Result<String, AppError> {
         self.authenticator.user(headers).await
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the last address in
+    /// `X-Forwarded-For` that is not one. Addresses a client wrote itself, further left, are never believed.
+    fn client_address(&self, peer: std::net::SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
+        client_address(peer.ip(), headers, &self.trusted_proxies)
     }
 
     /// Counts one `action` against the limits of `user` and `address`.
@@ -191,6 +199,7 @@ impl Proxy {
                 None => limits::Limiter::in_memory(config.limits),
             },
             metrics,
+            trusted_proxies: config.trusted_proxies.clone(),
             policy_id,
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
@@ -263,6 +272,20 @@ impl Proxy {
     }
 }
 
+fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|address| address.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded.into_iter().rev().find(|address| !trusted.contains(address)).unwrap_or(peer)
+}
+
 fn security_headers(app: Router, frame_ancestors: &str) -> Router {
     let csp = format!("{CONTENT_SECURITY_POLICY}; frame-ancestors {frame_ancestors}");
     let headers = [
@@ -301,4 +324,35 @@ async fn refuse_cross_origin(
         return AppError::CrossOrigin.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::client_address;
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).expect("a header value"));
+        headers
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let balancer: IpAddr = "10.0.0.5".parse().expect("an address");
+        let peer_outside: IpAddr = "198.51.100.7".parse().expect("an address");
+        let headers = forwarded("203.0.113.9, 192.0.2.1");
+        assert_eq!(client_address(peer_outside, &headers, &[balancer]), peer_outside, "a client cannot name itself");
+        assert_eq!(client_address(balancer, &headers, &[balancer]), "192.0.2.1".parse::<IpAddr>().expect("an address"));
+        let through_two = forwarded("203.0.113.9, 192.0.2.1, 10.0.0.6");
+        let trusted = ["10.0.0.5".parse().expect("an address"), "10.0.0.6".parse().expect("an address")];
+        assert_eq!(
+            client_address(balancer, &through_two, &trusted),
+            "192.0.2.1".parse::<IpAddr>().expect("an address")
+        );
+        assert_eq!(client_address(balancer, &HeaderMap::new(), &[balancer]), balancer);
+    }
 }

@@ -83,7 +83,7 @@ async fn devices_action(
             DeviceType::Sms | DeviceType::Voice => Action::CreatePhone,
             _ => Action::Create,
         };
-        state.limit(action, &user, client.ip()).await?;
+        state.limit(action, &user, state.client_address(client, &headers)).await?;
         forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
         let request: Order = parse(&body)?;
@@ -179,13 +179,13 @@ async fn device_action(
         if !validate::is_otp(&request.otp) {
             return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
         }
-        state.limit(Action::Activate, &user, client.ip()).await?;
+        state.limit(Action::Activate, &user, state.client_address(client, &headers)).await?;
         (CONTENT_TYPE_ACTIVATE, to_json(&request)?)
     } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
         if !body.is_empty() && !parse::<serde_json::Map<String, serde_json::Value>>(&body)?.is_empty() {
             return Err(AppError::InvalidRequest("A resend takes no fields."));
         }
-        state.limit(Action::Resend, &user, client.ip()).await?;
+        state.limit(Action::Resend, &user, state.client_address(client, &headers)).await?;
         (CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
     } else {
         return Err(AppError::UnsupportedMediaType);

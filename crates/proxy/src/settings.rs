@@ -32,6 +32,8 @@ pub struct Settings {
     pub frame_ancestors: String,
     /// A Redis URL for rate-limit counts shared by replicas.
     pub rate_limit_redis: Option<String>,
+    /// Load balancers whose `X-Forwarded-For` is believed, as IP addresses.
+    pub trusted_proxies: Vec<String>,
     pub upstream: UpstreamSettings,
     pub identity: IdentitySettings,
     pub timeouts: TimeoutSettings,
@@ -107,6 +109,7 @@ impl Default for Settings {
             allowed_origins: Vec::new(),
             frame_ancestors: config.frame_ancestors,
             rate_limit_redis: None,
+            trusted_proxies: Vec::new(),
             upstream: UpstreamSettings::default(),
             identity: IdentitySettings::default(),
             timeouts: TimeoutSettings { connect_seconds: 5.0, total_seconds: 15.0 },
@@ -211,6 +214,17 @@ impl Settings {
             activate: self.limits.activate.rate("limits.activate", &mut problems),
             resend: self.limits.resend.rate("limits.resend", &mut problems),
         };
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .filter_map(|address| match address.parse() {
+                Ok(address) => Some(address),
+                Err(_) => {
+                    problems.push(format!("trusted_proxies: `{address}` is not an IP address"));
+                    None
+                }
+            })
+            .collect();
         let config = Config {
             upstream,
             identity,
@@ -223,6 +237,7 @@ impl Settings {
             allowed_origins: self.allowed_origins,
             frame_ancestors: self.frame_ancestors,
             rate_limit_redis: self.rate_limit_redis,
+            trusted_proxies,
         };
         problems.extend(config.problems());
         if problems.is_empty() { Ok(config) } else { Err(problems) }

@@ -170,3 +170,39 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
         "the third guess is not sent"
     );
 }
+
+#[tokio::test]
+async fn the_address_limit_believes_x_forwarded_for_only_from_a_trusted_proxy() {
+    use mfa_enroll_proxy::{Limits, Rate};
+    // Windows are aligned to the clock: an hour makes a window edge inside this test unlikely.
+    let per_address = Rate { per_user: 100, per_address: 1, window: Duration::from_secs(3600) };
+    let limits = Limits { create: per_address, ..Limits::default() };
+    let create = |proxy: &Running, forwarded_for: &'static str| {
+        proxy
+            .http
+            .post(format!("{}/api/devices", proxy.base))
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&json!({ "type": "TOTP" }))
+            .send()
+    };
+
+    let behind_balancer =
+        start(Config { limits, trusted_proxies: vec!["127.0.0.1".parse().expect("an address")], ..Config::default() })
+            .await;
+    assert_eq!(create(&behind_balancer, "192.0.2.1").await.expect("answer").status(), StatusCode::CREATED);
+    assert_eq!(
+        create(&behind_balancer, "192.0.2.2").await.expect("answer").status(),
+        StatusCode::CREATED,
+        "another client"
+    );
+    assert_eq!(create(&behind_balancer, "192.0.2.1").await.expect("answer").status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let exposed = start(Config { limits, ..Config::default() }).await;
+    assert_eq!(create(&exposed, "192.0.2.1").await.expect("answer").status(), StatusCode::CREATED);
+    let forged = create(&exposed, "192.0.2.2").await.expect("answer");
+    assert_eq!(
+        forged.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a client cannot escape its limit by naming another address"
+    );
+}
