@@ -1,8 +1,9 @@
 //! The widget's root: the person's device list, the methods they may add, and the enrollment flow when one is
 //! open.
 //!
-//! It owns the requests that are not part of a flow (configuration, list, remove) and one flow at a time. It
-//! keeps no state outside its component tree, so two widgets on a page never share anything.
+//! It runs the requests that are not part of a flow (the configuration, and the device manager's list, rename,
+//! remove and default) and one flow at a time. It keeps no state outside its component tree, so two widgets on a
+//! page never share anything.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
