@@ -225,26 +225,6 @@ pub fn decode_qr(png: &[u8]) -> String {
     content
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totp_matches_rfc_6238_appendix_b_for_sha1() {
-        let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
-        for (time, code) in
-            [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")]
-        {
-            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
-            assert_eq!(hotp_code(&key, time / 30, 8), code);
-        }
-        assert_eq!(totp_at(&secret, 59), "287082");
-        // RFC 4226 appendix D.
-        assert_eq!(hotp_at(&secret, 0, 6), "755224");
-        assert_eq!(hotp_at(&secret, 9, 6), "520489");
-    }
-}
-
 /// What the page loads, compressed as a server would send it: the gzip -9 size of each `.wasm`, `.js` and `.css`
 /// file in the built site, by file name.
 pub fn payload_gzip_sizes(site: &std::path::Path) -> Vec<(String, usize)> {
@@ -263,4 +243,24 @@ pub fn payload_gzip_sizes(site: &std::path::Path) -> Vec<(String, usize)> {
         .collect();
     sizes.sort();
     sizes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totp_matches_rfc_6238_appendix_b_for_sha1() {
+        let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        for (time, code) in
+            [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")]
+        {
+            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
+            assert_eq!(hotp_code(&key, time / 30, 8), code);
+        }
+        assert_eq!(totp_at(&secret, 59), "287082");
+        // RFC 4226 appendix D.
+        assert_eq!(hotp_at(&secret, 0, 6), "755224");
+        assert_eq!(hotp_at(&secret, 9, 6), "520489");
+    }
 }

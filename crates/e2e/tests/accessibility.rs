@@ -4,7 +4,7 @@ use e2e::{Harness, totp_now};
 use thirtyfour::prelude::*;
 
 async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("typing");
 }

@@ -47,7 +47,7 @@ async fn a_person_enrolls_an_authenticator_app_and_removes_it() {
     assert_eq!(code_field.attr("autocomplete").await.expect("attr").as_deref(), Some("one-time-code"));
     assert_eq!(code_field.attr("inputmode").await.expect("attr").as_deref(), Some("numeric"));
     let field_id = code_field.attr("id").await.expect("attr").expect("an id");
-    let label = harness.find(By::Css(&format!("label[for='{field_id}']"))).await.text().await.expect("text");
+    let label = harness.find(By::Css(format!("label[for='{field_id}']"))).await.text().await.expect("text");
     assert!(label.contains("6-digit code"), "the code field's label is {label:?}");
 
     code_field.send_keys(totp_now(&secret)).await.expect("typing");

@@ -10,7 +10,7 @@ const SERIAL: &str = "DEMO-HOTP-0001";
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("typing");
 }

@@ -16,7 +16,7 @@ async fn outbox(harness: &Harness) -> Vec<Value> {
 }
 
 async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(&format!("input[name='{name}']"))).await;
+    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("typing");
 }

@@ -36,7 +36,7 @@ fn examples() -> Vec<Example> {
         .collect();
     pages.sort();
     assert_eq!(pages.len(), 5, "five seed pages");
-    pages.iter().map(|page| parse(page)).collect()
+    pages.iter().map(parse).collect()
 }
 
 /// Reads the curl example and the example response of one page.
