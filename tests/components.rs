@@ -108,3 +108,92 @@ async fn a_finished_flow_renders_no_form() {
     let root = render_flow(TotpFlow { step: TotpStep::Finished(None::<Device>) }, "done").await;
     assert!(root.query_selector("form").ok().flatten().is_none());
 }
+
+mod delivered_and_list {
+    use devices_api::Device;
+    use mfa_enroll_widget::api::DeviceOverview;
+    use mfa_enroll_widget::components::delivered_enrollment::DeliveredEnrollment;
+    use mfa_enroll_widget::components::device_list::DeviceList;
+    use mfa_enroll_widget::flows::delivered::{Channel, DeliveredAction, DeliveredFlow};
+    use mfa_enroll_widget::flows::devices::{DeviceManager, ManagerAction};
+    use mfa_enroll_widget::i18n::EN;
+    use wasm_bindgen_test::*;
+    use yew::prelude::*;
+
+    use super::{attr, fresh_root};
+
+    #[derive(Properties, PartialEq)]
+    struct DeliveredProps {
+        flow: DeliveredFlow,
+    }
+
+    #[component]
+    fn Delivered(props: &DeliveredProps) -> Html {
+        html! {
+            <DeliveredEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: DeliveredAction| ())}
+                messages={&EN} id_prefix="delivered" />
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_phone_field_asks_for_a_phone_and_explains_a_bad_one() {
+        let flow = DeliveredFlow::new(Channel::Sms, 30)
+            .next(DeliveredAction::AddressChanged("555-1234".into()))
+            .next(DeliveredAction::SubmitAddress);
+        let root = fresh_root();
+        yew::Renderer::<Delivered>::with_root_and_props(root.clone(), DeliveredProps { flow }).render();
+        yew::scheduler::flush().await;
+        let field = "input[name='address']";
+        assert_eq!(attr(&root, field, "type").as_deref(), Some("tel"));
+        assert_eq!(attr(&root, field, "autocomplete").as_deref(), Some("tel"));
+        assert_eq!(attr(&root, field, "aria-invalid").as_deref(), Some("true"));
+        let problem = root.query_selector("p[role='alert']").ok().flatten().and_then(|p| p.text_content());
+        assert_eq!(problem.as_deref(), Some(EN.phone_invalid));
+        let heading = root.query_selector("h2").ok().flatten().and_then(|h| h.text_content());
+        assert_eq!(heading.as_deref(), Some(EN.sms_heading));
+    }
+
+    #[derive(Properties, PartialEq)]
+    struct ListProps {
+        manager: DeviceManager,
+    }
+
+    #[component]
+    fn List(props: &ListProps) -> Html {
+        html! {
+            <DeviceList manager={props.manager.clone()} on_action={Callback::from(|_: ManagerAction| ())}
+                messages={&EN} id_prefix="list" />
+        }
+    }
+
+    fn device(json: serde_json::Value) -> Device {
+        serde_json::from_value(json).expect("a device")
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_list_marks_the_default_masks_phones_and_shows_locks() {
+        let devices = vec![
+            device(serde_json::json!({ "id": "a", "type": "SMS", "status": "ACTIVE", "phone": "+15125201234" })),
+            device(serde_json::json!({ "id": "b", "type": "TOTP", "status": "ACTIVE", "nickname": "Work",
+                "lock": { "status": "LOCKED", "expiresAt": "2026-11-23T09:00:00.000Z" } })),
+        ];
+        let manager = DeviceManager::default()
+            .next(ManagerAction::Loaded(Ok(DeviceOverview { devices, default_id: Some("b".into()) })));
+        let root = fresh_root();
+        yew::Renderer::<List>::with_root_and_props(root.clone(), ListProps { manager }).render();
+        yew::scheduler::flush().await;
+        let text = root.text_content().unwrap_or_default();
+        assert!(text.contains("•••• 1234") && !text.contains("5125201234"), "the phone is masked: {text}");
+        assert_eq!(root.query_selector_all(".mfa-device-default").map(|list| list.length()).ok(), Some(1));
+        let default_row = root.query_selector("li[data-device-id='b'] .mfa-device-default").ok().flatten();
+        assert!(default_row.is_some(), "the order's first device is the default");
+        let lock =
+            root.query_selector(".mfa-device-lock").ok().flatten().and_then(|l| l.text_content()).unwrap_or_default();
+        assert!(lock.contains("2026-11-23T09:00:00.000Z"), "{lock}");
+        assert!(root.query_selector("button[aria-label='Make default Text message']").ok().flatten().is_some());
+        assert!(
+            root.query_selector("button[aria-label='Make default Work']").ok().flatten().is_none(),
+            "already the default"
+        );
+    }
+}
