@@ -3,49 +3,17 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod support;
+
 use mfa_enroll_proxy::{Config, Proxy, Upstream};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::Running;
 
 const ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
 
-struct Running {
-    base: String,
-    simulator: String,
-    http: reqwest::Client,
-}
-
 async fn start(config: Config) -> Running {
-    let proxy = Proxy::start(config).await.expect("the proxy starts");
-    let simulator = proxy.simulator_url().expect("embedded simulator").to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
-    Running { base, simulator, http: reqwest::Client::new() }
-}
-
-impl Running {
-    async fn create(&self, body: Value) -> (StatusCode, Value) {
-        let response = self.http.post(format!("{}/api/devices", self.base)).json(&body).send().await.expect("answer");
-        (response.status(), response.json().await.expect("JSON"))
-    }
-
-    async fn post(&self, path: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api{path}", self.base))
-            .header("Content-Type", content_type)
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("answer");
-        (response.status(), response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn list(&self) -> (StatusCode, Value) {
-        let response = self.http.get(format!("{}/api/devices", self.base)).send().await.expect("answer");
-        (response.status(), response.json().await.expect("JSON"))
-    }
+    support::start(config).await
 }
 
 fn code_now(secret: &str) -> String {
@@ -62,7 +30,7 @@ async fn create_forces_activation_and_hides_upstream_links() {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(device["status"], "ACTIVATION_REQUIRED");
     assert!(device.get("_links").is_none());
-    let (status, list) = proxy.list().await;
+    let (status, list, _) = proxy.list().await;
     assert_eq!(status, StatusCode::OK);
     assert!(!list.to_string().contains("_links"));
     assert_eq!(list["_embedded"]["devices"][0]["status"], "ACTIVATION_REQUIRED");
@@ -163,13 +131,13 @@ async fn an_expired_worker_token_is_refreshed_and_the_request_retried() {
     // Two hours later on the simulator's clock, the proxy's cached token is refused upstream with a 401.
     let moved = proxy
         .http
-        .put(format!("{}/sim/clock", proxy.simulator))
+        .put(format!("{}/sim/clock", proxy.simulator()))
         .json(&json!({ "offsetSeconds": 7200 }))
         .send()
         .await
         .expect("answer");
     assert_eq!(moved.status(), StatusCode::OK);
-    let (status, list) = proxy.list().await;
+    let (status, list, _) = proxy.list().await;
     assert_eq!(status, StatusCode::OK, "{list}");
 }
 
@@ -259,19 +227,6 @@ impl Worker {
     }
 }
 
-async fn outbox(proxy: &Running) -> Vec<Value> {
-    let outbox: Value = proxy
-        .http
-        .get(format!("{}/sim/outbox", proxy.simulator))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    outbox.as_array().expect("an array").clone()
-}
-
 #[tokio::test]
 async fn an_sms_device_is_enrolled_with_a_normalised_phone_and_a_resent_code() {
     let proxy = start(Config::default()).await;
@@ -286,7 +241,7 @@ async fn an_sms_device_is_enrolled_with_a_normalised_phone_and_a_resent_code() {
     let (status, _) =
         proxy.post(&format!("/devices/{id}"), "application/vnd.pingidentity.device.sendActivationCode+json", "").await;
     assert_eq!(status, StatusCode::OK);
-    let codes = outbox(&proxy).await;
+    let codes = proxy.outbox().await;
     assert_eq!(codes.len(), 2, "the first code and the resent one");
     let latest = codes[1]["otp"].as_str().expect("a code");
     let (status, active) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": latest }).to_string()).await;
@@ -312,7 +267,7 @@ async fn each_type_takes_its_own_fields_checked_at_the_edge() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(error["details"][0]["target"].as_str(), target, "{body}: {error}");
     }
-    assert!(outbox(&proxy).await.is_empty(), "nothing refused reached the upstream");
+    assert!(proxy.outbox().await.is_empty(), "nothing refused reached the upstream");
     let (status, email) = proxy.create(json!({ "type": "EMAIL", "email": "ada@example.com" })).await;
     assert_eq!((status, email["email"].as_str()), (StatusCode::CREATED, Some("ada@example.com")));
     let (status, token) = proxy.create(json!({ "type": "OATH_TOKEN", "serialNumber": "DEMO-HOTP-0001" })).await;
@@ -360,7 +315,7 @@ async fn nicknames_and_order_go_through_checked() {
     let order = json!({ "order": [{ "id": ids[1] }, { "id": ids[0] }] }).to_string();
     let (status, _) = proxy.post("/devices", "application/vnd.pingidentity.devices.reorder+json", &order).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, list) = proxy.list().await;
+    let (_, list, _) = proxy.list().await;
     assert_eq!(list["_embedded"]["devices"][0]["id"], ids[1].as_str());
     assert_eq!(list["_embedded"]["devices"][1]["nickname"], "Work");
     let (status, _) = proxy
@@ -372,10 +327,10 @@ async fn nicknames_and_order_go_through_checked() {
 #[tokio::test]
 async fn another_users_device_is_out_of_reach_for_every_method() {
     let proxy = start(Config::default()).await;
-    let upstream = Worker::connect(&proxy.simulator).await;
+    let upstream = Worker::connect(&proxy.simulator()).await;
     let created: Value = proxy
         .http
-        .post(format!("{}/sim/users", proxy.simulator))
+        .post(format!("{}/sim/users", proxy.simulator()))
         .json(&json!({ "username": "bob@example.com" }))
         .send()
         .await
@@ -413,8 +368,8 @@ async fn another_users_device_is_out_of_reach_for_every_method() {
         assert_eq!(reordered, StatusCode::NOT_FOUND, "reorder with device {id}");
         assert!(upstream.device_exists(bob, id).await, "Bob's device {id} is untouched");
     }
-    let (_, list) = proxy.list().await;
+    let (_, list, _) = proxy.list().await;
     assert_eq!(list["_embedded"]["devices"], json!([]), "the demo user sees none of Bob's devices");
-    let sent = outbox(&proxy).await;
+    let sent = proxy.outbox().await;
     assert_eq!(sent.len(), 1, "no code was resent to Bob's phone");
 }

@@ -2,8 +2,10 @@
 //! verified against the JWKS, and a gateway's header with its shared secret, each with the attacks that must fail.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use mfa_enroll_proxy::{Config, Identity, Proxy, Upstream};
-use pingone_simulator::{Simulator, StartupInfo};
+mod support;
+
+use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth};
+use pingone_simulator::StartupInfo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -17,29 +19,12 @@ struct Setup {
 }
 
 async fn start(identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let simulator = Simulator::demo();
-    let info = simulator.startup_info(&format!("http://{}", listener.local_addr().expect("bound")));
-    tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
-    let config = Config {
-        upstream: Upstream::PingOne {
-            api_url: info.api_url.clone(),
-            auth_url: info.auth_url.clone(),
-            environment_id: info.environment_id.clone(),
-            client_id: info.client_id.clone(),
-            client_secret: info.client_secret.clone().into(),
-            // The worker's credentials in the form, CLIENT_SECRET_POST; the other tests use Basic.
-            token_auth: mfa_enroll_proxy::TokenAuth::Post,
-            policy_id: Some(info.policy_id.clone()),
-        },
-        identity: identity(&info),
-        ..Config::default()
-    };
-    let proxy = Proxy::start(config).await.expect("the proxy starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let address = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
-    Setup { proxy: address, info, http: reqwest::Client::new() }
+    let info = support::standalone_simulator().await;
+    // The worker's credentials in the form, CLIENT_SECRET_POST; the other tests use Basic.
+    let config =
+        Config { upstream: support::upstream(&info, TokenAuth::Post), identity: identity(&info), ..Config::default() };
+    let proxy = support::start(config).await;
+    Setup { proxy: proxy.base, info, http: reqwest::Client::new() }
 }
 
 fn bearer(info: &StartupInfo) -> Identity {

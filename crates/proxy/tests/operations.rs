@@ -1,17 +1,15 @@
 //! What operators and portals rely on: health, readiness and metrics; request ids; cross-origin rules for each
 //! identity mode; and the frame-ancestors setting.
 
-use mfa_enroll_proxy::{Config, Identity, Proxy, Upstream};
+mod support;
+
+use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth, Upstream};
 use reqwest::StatusCode;
 use serde_json::json;
 
 async fn start(config: Config) -> (String, Option<String>) {
-    let proxy = Proxy::start(config).await.expect("the proxy starts");
-    let simulator = proxy.simulator_url().map(str::to_owned);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
-    (base, simulator)
+    let running = support::start(config).await;
+    (running.base, running.simulator)
 }
 
 #[tokio::test]
@@ -102,21 +100,10 @@ async fn a_page_on_another_origin_cannot_act_for_the_person() {
 
 #[tokio::test]
 async fn bearer_mode_answers_cors_for_allowed_origins_only() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let simulator = pingone_simulator::Simulator::demo();
-    let info = simulator.startup_info(&format!("http://{}", listener.local_addr().expect("bound")));
-    tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
+    let info = support::standalone_simulator().await;
     let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
     let config = Config {
-        upstream: Upstream::PingOne {
-            api_url: info.api_url.clone(),
-            auth_url: info.auth_url.clone(),
-            environment_id: info.environment_id.clone(),
-            client_id: info.client_id.clone(),
-            client_secret: info.client_secret.clone().into(),
-            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
-            policy_id: None,
-        },
+        upstream: support::upstream(&info, TokenAuth::Basic),
         identity: Identity::Bearer {
             jwks_url: format!("{issuer}/jwks"),
             issuer,

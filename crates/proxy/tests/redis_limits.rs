@@ -4,7 +4,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mfa_enroll_proxy::{Config, Limits, Proxy, Rate};
+mod support;
+
+use mfa_enroll_proxy::{Config, Limits, Rate};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -45,11 +47,7 @@ async fn replica(redis: &str) -> String {
         rate_limit_redis: Some(redis.to_owned()),
         ..Config::default()
     };
-    let proxy = Proxy::start(config).await.expect("the proxy starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
-    base
+    support::start(config).await.base
 }
 
 #[tokio::test]

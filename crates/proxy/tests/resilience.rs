@@ -3,44 +3,24 @@
 
 use std::time::Duration;
 
-use mfa_enroll_proxy::{Config, Proxy, Timeouts};
+mod support;
+
+use mfa_enroll_proxy::{Config, Timeouts};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Running {
-    base: String,
-    simulator: String,
-    http: reqwest::Client,
-}
+use support::Running;
 
 async fn start(config: Config) -> Running {
-    let proxy = Proxy::start(config).await.expect("the proxy starts");
-    let simulator = proxy.simulator_url().expect("embedded simulator").to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(proxy.serve(listener, std::future::pending()));
-    let running = Running { base, simulator, http: reqwest::Client::new() };
+    let running = support::start(config).await;
     // The first request fetches the worker token, so that faults set afterwards hit device calls.
     assert_eq!(running.list().await.0, StatusCode::OK);
     running
 }
 
-impl Running {
-    async fn faults(&self, faults: Value) {
-        let set = self.http.put(format!("{}/sim/faults", self.simulator)).json(&faults).send().await.expect("answer");
-        assert_eq!(set.status(), StatusCode::OK);
-    }
-
-    async fn list(&self) -> (StatusCode, Value, Option<String>) {
-        let response = self.http.get(format!("{}/api/devices", self.base)).send().await.expect("answer");
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        (response.status(), response.json().await.unwrap_or(Value::Null), retry_after)
-    }
-
-    async fn device_count(&self) -> usize {
-        self.faults(json!({})).await;
-        self.list().await.1["_embedded"]["devices"].as_array().map_or(0, Vec::len)
-    }
+/// How many devices the demo user has, read with the faults cleared.
+async fn device_count(proxy: &Running) -> usize {
+    proxy.faults(json!({})).await;
+    proxy.list().await.1["_embedded"]["devices"].as_array().map_or(0, Vec::len)
 }
 
 #[tokio::test]
@@ -65,7 +45,7 @@ async fn a_create_is_never_retried_blindly() {
     assert_eq!(created.status(), StatusCode::BAD_GATEWAY);
     let body: Value = created.json().await.expect("JSON");
     assert_eq!(body["code"], "UPSTREAM_UNAVAILABLE");
-    assert_eq!(proxy.device_count().await, 0, "the create was sent once and failed once");
+    assert_eq!(device_count(&proxy).await, 0, "the create was sent once and failed once");
 }
 
 #[tokio::test]
@@ -91,7 +71,7 @@ async fn an_upstream_slower_than_the_timeout_is_a_504() {
 #[tokio::test]
 async fn a_token_that_ends_early_is_replaced_mid_run() {
     let proxy = start(Config::default()).await;
-    let ended = proxy.http.delete(format!("{}/sim/tokens", proxy.simulator)).send().await.expect("answer");
+    let ended = proxy.http.delete(format!("{}/sim/tokens", proxy.simulator())).send().await.expect("answer");
     assert_eq!(ended.status(), StatusCode::NO_CONTENT);
     let created = proxy
         .http
@@ -101,7 +81,7 @@ async fn a_token_that_ends_early_is_replaced_mid_run() {
         .await
         .expect("answer");
     assert_eq!(created.status(), StatusCode::CREATED, "a 401 means nothing was done, so even a create goes again");
-    assert_eq!(proxy.device_count().await, 1);
+    assert_eq!(device_count(&proxy).await, 1);
 }
 
 #[tokio::test]
@@ -139,7 +119,7 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
     assert_eq!(body["code"], "REQUEST_LIMITED");
     let outbox: Value = proxy
         .http
-        .get(format!("{}/sim/outbox", proxy.simulator))
+        .get(format!("{}/sim/outbox", proxy.simulator()))
         .send()
         .await
         .expect("answer")
