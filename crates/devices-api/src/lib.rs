@@ -25,27 +25,57 @@ pub fn media_type(content_type: &str) -> &str {
 }
 
 /// The kinds of MFA device that PingOne knows; `Other` keeps a type that this model does not name yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceType {
     Sms,
     Voice,
     Email,
     Totp,
     OathToken,
-    #[serde(untagged)]
     Other(String),
 }
 
 /// Whether a device still needs its first OTP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceStatus {
     Active,
     ActivationRequired,
-    #[serde(untagged)]
     Other(String),
 }
+
+/// An enum that PingOne writes as a string, keeping the strings this model does not name. Written by hand rather
+/// than with `#[serde(untagged)]`, whose buffering costs the widget kilobytes.
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)+
+                    Self::Other(text) => text,
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok(match text.as_str() {
+                    $($text => Self::$variant,)+
+                    _ => Self::Other(text),
+                })
+            }
+        }
+    };
+}
+
+string_enum!(DeviceType { Sms = "SMS", Voice = "VOICE", Email = "EMAIL", Totp = "TOTP", OathToken = "OATH_TOKEN" });
+string_enum!(DeviceStatus { Active = "ACTIVE", ActivationRequired = "ACTIVATION_REQUIRED" });
 
 /// A reference to another resource by id, as in `"user": {"id": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
