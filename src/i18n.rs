@@ -92,6 +92,9 @@ pub struct Messages {
     pub error_unavailable: &'static str,
     pub error_session: &'static str,
     pub error_generic: &'static str,
+    pub error_too_many: &'static str,
+    pub error_device_limit: &'static str,
+    pub error_method_not_allowed: &'static str,
 }
 
 /// Catalogues are statics: two are the same catalogue when they are the same static.
@@ -191,15 +194,24 @@ pub static EN: Messages = Messages {
     error_unavailable: "The service is unavailable right now. Try again shortly.",
     error_session: "Your session has ended. Sign in again.",
     error_generic: "Something went wrong. Try again.",
+    error_too_many: "Too many attempts. Wait a minute, then try again.",
+    error_device_limit: "You have as many sign-in methods as you may. Remove one to add another.",
+    error_method_not_allowed: "This sign-in method is not available here. Choose another one.",
 };
 
 /// The message for a failure that is not about a field.
+/// It keys on the error codes, never on the server's English `message`.
 pub fn describe(error: &crate::api::ApiError, messages: &Messages) -> &'static str {
+    use devices_api::codes;
+
     use crate::api::ApiError;
-    match error {
-        ApiError::Network => messages.error_network,
-        ApiError::Server { status: 401, .. } => messages.error_session,
-        ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504) => messages.error_unavailable,
+    match (error, error.detail_code()) {
+        (ApiError::Network, _) => messages.error_network,
+        (ApiError::Server { status: 401, .. }, _) => messages.error_session,
+        (ApiError::Server { status: 429, .. } | ApiError::Status(429), _) => messages.error_too_many,
+        (ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504), _) => messages.error_unavailable,
+        (_, Some(codes::LIMIT_EXCEEDED)) => messages.error_device_limit,
+        (_, Some(codes::CONSTRAINT_VIOLATION)) => messages.error_method_not_allowed,
         _ => messages.error_generic,
     }
 }
@@ -221,5 +233,42 @@ pub fn code_problem(problem: &crate::flows::CodeProblem, wrong: &str, messages: 
         }
         CodeProblem::Locked { until: None } => messages.device_locked.to_owned(),
         CodeProblem::Failed(error) => describe(error, messages).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use devices_api::{ErrorBody, ErrorDetail};
+
+    use super::*;
+    use crate::api::ApiError;
+
+    fn refused(status: u16, detail: &str) -> ApiError {
+        ApiError::Server {
+            status,
+            body: ErrorBody {
+                id: "e".into(),
+                code: "C".into(),
+                message: "English for debugging only".into(),
+                details: vec![ErrorDetail {
+                    code: detail.into(),
+                    target: None,
+                    message: String::new(),
+                    inner_error: None,
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn each_error_code_has_its_own_message_and_the_server_text_is_never_shown() {
+        assert_eq!(describe(&ApiError::Network, &EN), EN.error_network);
+        assert_eq!(describe(&refused(401, "INVALID_TOKEN"), &EN), EN.error_session);
+        assert_eq!(describe(&refused(429, "LIMIT_EXCEEDED"), &EN), EN.error_too_many);
+        assert_eq!(describe(&refused(502, ""), &EN), EN.error_unavailable);
+        assert_eq!(describe(&ApiError::Status(504), &EN), EN.error_unavailable);
+        assert_eq!(describe(&refused(400, "LIMIT_EXCEEDED"), &EN), EN.error_device_limit);
+        assert_eq!(describe(&refused(400, "CONSTRAINT_VIOLATION"), &EN), EN.error_method_not_allowed);
+        assert_eq!(describe(&refused(400, "SOMETHING_NEW"), &EN), EN.error_generic);
     }
 }

@@ -74,3 +74,27 @@ async fn a_person_renames_sets_the_default_and_removes_with_confirmation() {
     assert_eq!(devices[0]["nickname"], "Work phone");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_at_the_device_limit_is_told_so_in_their_words() {
+    let harness = Harness::start().await;
+    let limited = reqwest::Client::new()
+        .put(format!("{}/sim/settings", harness.simulator_url))
+        .json(&serde_json::json!({ "maxAllowedDevices": 1 }))
+        .send()
+        .await
+        .expect("answer");
+    assert!(limited.status().is_success());
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    add_authenticator_app(&harness).await;
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await.click().await.expect("click");
+    harness
+        .find_with_text(
+            By::Css("p[role='alert']"),
+            "You have as many sign-in methods as you may. Remove one to add another.",
+        )
+        .await;
+    harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await;
+    harness.stop().await;
+}
