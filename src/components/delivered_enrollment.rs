@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::components::field::Field;
+use crate::components::focus::use_focus_on_screen;
 use crate::flows::delivered::{AddressProblem, Channel, DeliveredAction, DeliveredFlow, DeliveredStep};
 use crate::i18n::{self, Messages};
 
@@ -36,6 +37,12 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
         Channel::Email => messages.email_heading,
     };
     let heading_id = format!("{}-delivered-heading", props.id_prefix);
+    let screen = match props.flow.step {
+        DeliveredStep::EnterAddress(_) | DeliveredStep::Creating(_) => 0,
+        DeliveredStep::AwaitingCode(_) | DeliveredStep::Verifying(_) | DeliveredStep::Resending(_) => 1,
+        DeliveredStep::Cancelling { .. } | DeliveredStep::Finished(_) => 2,
+    };
+    let heading_ref = use_focus_on_screen(screen);
     let body = match &props.flow.step {
         DeliveredStep::EnterAddress(entry) | DeliveredStep::Creating(entry) => {
             let creating = matches!(props.flow.step, DeliveredStep::Creating(_));
@@ -105,7 +112,7 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
     };
     html! {
         <section class="mfa-enroll-delivered" aria-labelledby={heading_id.clone()}>
-            <h2 id={heading_id}>{ heading }</h2>
+            <h2 id={heading_id} tabindex="-1" ref={heading_ref}>{ heading }</h2>
             { body }
         </section>
     }

@@ -3,6 +3,7 @@
 pub mod delivered_enrollment;
 pub mod device_list;
 pub mod field;
+pub mod focus;
 pub mod oath_enrollment;
 pub mod qr_code;
 pub mod totp_enrollment;

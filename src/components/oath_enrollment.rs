@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::components::field::Field;
+use crate::components::focus::use_focus_on_screen;
 use crate::flows::oath::{OathAction, OathFlow, OathStep, SerialProblem};
 use crate::i18n::{self, Messages};
 
@@ -30,6 +31,12 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
         })
     };
     let heading_id = format!("{}-oath-heading", props.id_prefix);
+    let screen = match props.flow.step {
+        OathStep::EnterSerial { .. } | OathStep::Creating { .. } => 0,
+        OathStep::AwaitingCode(_) | OathStep::Verifying(_) => 1,
+        OathStep::Cancelling { .. } | OathStep::Finished(_) => 2,
+    };
+    let heading_ref = use_focus_on_screen(screen);
     let body = match &props.flow.step {
         OathStep::EnterSerial { typed, .. } | OathStep::Creating { typed } => {
             let creating = matches!(props.flow.step, OathStep::Creating { .. });
@@ -87,7 +94,7 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
     };
     html! {
         <section class="mfa-enroll-oath" aria-labelledby={heading_id.clone()}>
-            <h2 id={heading_id}>{ messages.oath_heading }</h2>
+            <h2 id={heading_id} tabindex="-1" ref={heading_ref}>{ messages.oath_heading }</h2>
             { body }
         </section>
     }

@@ -4,6 +4,7 @@ use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use crate::components::field::Field;
+use crate::components::focus::use_focus_on_screen;
 use crate::components::qr_code::QrCode;
 use crate::flows::totp::{CodeEntry, TotpAction, TotpFlow, TotpStep};
 use crate::i18n::{self, Messages};
@@ -24,6 +25,12 @@ pub fn TotpEnrollment(props: &TotpEnrollmentProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(action.clone()))
     };
+    let screen = match props.flow.step {
+        TotpStep::Creating | TotpStep::CreateFailed(_) => 0,
+        TotpStep::AwaitingCode(_) | TotpStep::Verifying(_) => 1,
+        TotpStep::Cancelling { .. } | TotpStep::Finished(_) => 2,
+    };
+    let heading_ref = use_focus_on_screen(screen);
     let body = match &props.flow.step {
         TotpStep::Creating => html! { <p role="status">{ messages.totp_creating }</p> },
         TotpStep::CreateFailed(error) => html! {
@@ -46,7 +53,7 @@ pub fn TotpEnrollment(props: &TotpEnrollmentProps) -> Html {
     };
     html! {
         <section class="mfa-enroll-totp" aria-labelledby={format!("{}-totp-heading", props.id_prefix)}>
-            <h2 id={format!("{}-totp-heading", props.id_prefix)}>{ messages.totp_heading }</h2>
+            <h2 id={format!("{}-totp-heading", props.id_prefix)} tabindex="-1" ref={heading_ref}>{ messages.totp_heading }</h2>
             { body }
         </section>
     }

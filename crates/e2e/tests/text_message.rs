@@ -27,6 +27,8 @@ async fn a_person_adds_a_phone_for_text_messages() {
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
     harness.find_with_text(By::Css("h2"), "Add a phone for text messages").await;
+    let heading_has_focus = "return document.activeElement?.tagName === 'H2' && document.activeElement.textContent === 'Add a phone for text messages'";
+    harness.wait_until("focus moves to the step's heading", heading_has_focus).await;
     let phone = harness.find(By::Css("input[name='address']")).await;
     assert_eq!(phone.attr("type").await.expect("attr").as_deref(), Some("tel"));
     assert_eq!(phone.attr("autocomplete").await.expect("attr").as_deref(), Some("tel"));
@@ -44,6 +46,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
     type_into(&harness, "address", "+1 (512) 520-1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status'] bdi"), "We sent a code to •••• 1234.").await;
+    harness.wait_until("focus moves to the heading of the code step", heading_has_focus).await;
     let sent = outbox(&harness).await;
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("SMS"), Some("+15125201234")));
