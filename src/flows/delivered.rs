@@ -246,9 +246,10 @@ pub fn masked_destination(device: &Device) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use devices_api::{DeviceStatus, ErrorBody, ErrorDetail};
+    use devices_api::DeviceStatus;
 
     use super::*;
+    use crate::flows::refused;
 
     fn device(channel: Channel) -> Device {
         let mut device: Device = serde_json::from_value(serde_json::json!({
@@ -277,23 +278,6 @@ mod tests {
         match &flow.step {
             DeliveredStep::AwaitingCode(entry) => entry.clone(),
             other => panic!("expected AwaitingCode, got {other:?}"),
-        }
-    }
-
-    fn refused(target: &str, code: &str) -> ApiError {
-        ApiError::Server {
-            status: 400,
-            body: ErrorBody {
-                id: "e".into(),
-                code: "INVALID_DATA".into(),
-                message: String::new(),
-                details: vec![ErrorDetail {
-                    code: code.into(),
-                    target: Some(target.into()),
-                    message: String::new(),
-                    inner_error: None,
-                }],
-            },
         }
     }
 
@@ -329,8 +313,11 @@ mod tests {
 
     #[test]
     fn a_refused_address_returns_to_the_address_with_the_reason() {
-        let flow =
-            typed(Channel::Sms, "+15125201234").next(DeliveredAction::Created(Err(refused("phone", "INVALID_VALUE"))));
+        let flow = typed(Channel::Sms, "+15125201234").next(DeliveredAction::Created(Err(refused(
+            "INVALID_VALUE",
+            "phone",
+            None,
+        ))));
         assert!(matches!(
             flow.step,
             DeliveredStep::EnterAddress(AddressEntry { problem: Some(AddressProblem::Invalid), .. })
@@ -372,10 +359,10 @@ mod tests {
         let verifying = awaiting(Channel::Sms)
             .next(DeliveredAction::CodeChanged("123456".into()))
             .next(DeliveredAction::SubmitCode);
-        let wrong = verifying.clone().next(DeliveredAction::Verified(Err(refused("otp", "INVALID_OTP"))));
+        let wrong = verifying.clone().next(DeliveredAction::Verified(Err(refused("INVALID_OTP", "otp", None))));
         assert_eq!(entry(&wrong).problem, Some(CodeProblem::Wrong { attempts_left: None }));
         assert_eq!(entry(&wrong).code, "");
-        let expired = verifying.next(DeliveredAction::Verified(Err(refused("otp", "OTP_EXPIRED"))));
+        let expired = verifying.next(DeliveredAction::Verified(Err(refused("OTP_EXPIRED", "otp", None))));
         assert_eq!(entry(&expired).problem, Some(CodeProblem::Expired));
     }
 

@@ -63,3 +63,22 @@ pub fn problem_of(error: ApiError) -> CodeProblem {
         _ => CodeProblem::Failed(error),
     }
 }
+
+/// A server's refusal with one detail, as the flows' tests need it.
+#[cfg(test)]
+pub(crate) fn refused(detail: &str, target: &str, inner: Option<devices_api::InnerError>) -> ApiError {
+    ApiError::Server {
+        status: 400,
+        body: devices_api::ErrorBody {
+            id: "e".into(),
+            code: "INVALID_DATA".into(),
+            message: String::new(),
+            details: vec![devices_api::ErrorDetail {
+                code: detail.into(),
+                target: Some(target.into()),
+                message: String::new(),
+                inner_error: inner,
+            }],
+        },
+    }
+}

@@ -161,28 +161,10 @@ impl Reducible for OathFlow {
 
 #[cfg(test)]
 mod tests {
-    use devices_api::{ErrorBody, ErrorDetail};
-
     use super::*;
+    use crate::flows::refused;
 
     const ID: &str = "4c34ad91-0ded-43e3-92f9-cd8210c5840d";
-
-    fn refused(code: &str, target: &str) -> ApiError {
-        ApiError::Server {
-            status: 400,
-            body: ErrorBody {
-                id: "e".into(),
-                code: "INVALID_DATA".into(),
-                message: String::new(),
-                details: vec![ErrorDetail {
-                    code: code.into(),
-                    target: Some(target.into()),
-                    message: String::new(),
-                    inner_error: None,
-                }],
-            },
-        }
-    }
 
     fn device() -> Device {
         serde_json::from_value(serde_json::json!({ "id": ID, "type": "OATH_TOKEN", "status": "ACTIVATION_REQUIRED" }))
@@ -209,7 +191,7 @@ mod tests {
             .next(OathAction::SubmitSerial);
         let Some(OathRequest::Create(request)) = sending.pending_request() else { panic!("{sending:?}") };
         assert_eq!(request.serial_number.as_deref(), Some("DEMO-HOTP-0001"));
-        let unknown = sending.next(OathAction::Created(Err(refused("INVALID_VALUE", "serialNumber"))));
+        let unknown = sending.next(OathAction::Created(Err(refused("INVALID_VALUE", "serialNumber", None))));
         assert!(matches!(unknown.step, OathStep::EnterSerial { problem: Some(SerialProblem::Unknown), .. }));
     }
 
@@ -226,7 +208,7 @@ mod tests {
     #[test]
     fn a_drifted_token_asks_for_its_next_code_and_then_activates() {
         let asked =
-            submitted(awaiting(), "123456").next(OathAction::Verified(Err(refused("EXTRA_OTP_REQUIRED", "otp"))));
+            submitted(awaiting(), "123456").next(OathAction::Verified(Err(refused("EXTRA_OTP_REQUIRED", "otp", None))));
         let OathStep::AwaitingCode(entry) = &asked.step else { panic!("{asked:?}") };
         assert!(entry.resyncing && entry.problem.is_none() && entry.code.is_empty());
         let next = submitted(asked, "654321");
@@ -240,7 +222,8 @@ mod tests {
 
     #[test]
     fn a_wrong_code_is_explained_and_cancel_removes_the_device() {
-        let wrong = submitted(awaiting(), "123456").next(OathAction::Verified(Err(refused("INVALID_OTP", "otp"))));
+        let wrong =
+            submitted(awaiting(), "123456").next(OathAction::Verified(Err(refused("INVALID_OTP", "otp", None))));
         let OathStep::AwaitingCode(entry) = &wrong.step else { panic!() };
         assert_eq!(entry.problem, Some(CodeProblem::Wrong { attempts_left: None }));
         let cancelling = wrong.next(OathAction::Cancel);

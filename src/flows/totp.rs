@@ -143,9 +143,10 @@ fn enrollment_of(device: Device) -> Option<Enrollment> {
 
 #[cfg(test)]
 mod tests {
-    use devices_api::{DeviceStatus, DeviceType, ErrorBody, ErrorDetail};
+    use devices_api::{DeviceStatus, DeviceType, InnerError};
 
     use super::*;
+    use crate::flows::refused;
 
     fn created() -> Device {
         serde_json::from_value(serde_json::json!({
@@ -168,23 +169,6 @@ mod tests {
         match &flow.step {
             TotpStep::AwaitingCode(entry) => entry.problem.clone(),
             other => panic!("expected AwaitingCode, got {other:?}"),
-        }
-    }
-
-    fn server_error(detail: &str, inner: serde_json::Value) -> ApiError {
-        ApiError::Server {
-            status: 400,
-            body: ErrorBody {
-                id: "e".into(),
-                code: "INVALID_DATA".into(),
-                message: "m".into(),
-                details: vec![ErrorDetail {
-                    code: detail.into(),
-                    target: Some("otp".into()),
-                    message: String::new(),
-                    inner_error: Some(serde_json::from_value(inner).expect("an innerError")),
-                }],
-            },
         }
     }
 
@@ -232,8 +216,11 @@ mod tests {
 
     #[test]
     fn a_wrong_code_clears_the_field_and_says_how_many_tries_are_left() {
-        let flow = typed("123456")
-            .next(TotpAction::Verified(Err(server_error("INVALID_OTP", serde_json::json!({"remainingAttempts": 2})))));
+        let flow = typed("123456").next(TotpAction::Verified(Err(refused(
+            "INVALID_OTP",
+            "otp",
+            Some(InnerError { remaining_attempts: Some(2), ..InnerError::default() }),
+        ))));
         assert_eq!(problem(&flow), Some(CodeProblem::Wrong { attempts_left: Some(2) }));
         let TotpStep::AwaitingCode(entry) = &flow.step else { panic!() };
         assert_eq!(entry.code, "");
@@ -244,9 +231,13 @@ mod tests {
 
     #[test]
     fn a_locked_device_and_other_failures_are_told_apart() {
-        let locked = typed("123456").next(TotpAction::Verified(Err(server_error(
+        let locked = typed("123456").next(TotpAction::Verified(Err(refused(
             "DEVICE_LOCKED",
-            serde_json::json!({"lockExpiresAt": "2026-11-23T07:00:00.000Z"}),
+            "otp",
+            Some(
+                serde_json::from_value(serde_json::json!({"lockExpiresAt": "2026-11-23T07:00:00.000Z"}))
+                    .expect("an innerError"),
+            ),
         ))));
         assert_eq!(problem(&locked), Some(CodeProblem::Locked { until: Some("2026-11-23T07:00:00.000Z".into()) }));
         let offline = typed("123456").next(TotpAction::Verified(Err(ApiError::Network)));
