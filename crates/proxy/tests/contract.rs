@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod support;
 
-use mfa_enroll_proxy::{Config, Proxy, Upstream};
+use mfa_enroll_proxy::{Config, Proxy};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::Running;
@@ -144,15 +144,7 @@ async fn an_expired_worker_token_is_refreshed_and_the_request_retried() {
 #[tokio::test]
 async fn the_demo_identity_is_refused_with_a_real_upstream() {
     let config = Config {
-        upstream: Upstream::PingOne {
-            api_url: "http://127.0.0.1:9/v1".into(),
-            auth_url: "http://127.0.0.1:9".into(),
-            environment_id: "env".into(),
-            client_id: "client".into(),
-            client_secret: "secret".to_owned().into(),
-            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
-            policy_id: None,
-        },
+        upstream: support::unreachable_upstream(),
         identity: mfa_enroll_proxy::Identity::Demo,
         ..Config::default()
     };
@@ -188,16 +180,12 @@ impl Worker {
     async fn connect(simulator: &str) -> Self {
         let fixture = pingone_simulator::Fixture::demo();
         let http = reqwest::Client::new();
-        let token: Value = http
-            .post(format!("{simulator}/{}/as/token", fixture.environment_id))
-            .basic_auth(&fixture.client_id, Some(&fixture.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("JSON");
+        let token = support::json(
+            http.post(format!("{simulator}/{}/as/token", fixture.environment_id))
+                .basic_auth(&fixture.client_id, Some(&fixture.client_secret))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
         Self {
             api: format!("{simulator}/v1/environments/{}", fixture.environment_id),
             token: token["access_token"].as_str().expect("a token").to_owned(),
@@ -206,18 +194,8 @@ impl Worker {
     }
 
     async fn device_of(&self, user: &str, body: Value) -> String {
-        let created: Value = self
-            .http
-            .post(format!("{}/users/{user}/devices", self.api))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("JSON");
-        created["id"].as_str().expect("an id").to_owned()
+        let request = self.http.post(format!("{}/users/{user}/devices", self.api)).bearer_auth(&self.token).json(&body);
+        support::json(request).await["id"].as_str().expect("an id").to_owned()
     }
 
     async fn device_exists(&self, user: &str, id: &str) -> bool {
@@ -328,17 +306,7 @@ async fn nicknames_and_order_go_through_checked() {
 async fn another_users_device_is_out_of_reach_for_every_method() {
     let proxy = start(Config::default()).await;
     let upstream = Worker::connect(&proxy.simulator()).await;
-    let created: Value = proxy
-        .http
-        .post(format!("{}/sim/users", proxy.simulator()))
-        .json(&json!({ "username": "bob@example.com" }))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    let bob = created["id"].as_str().expect("an id");
+    let bob = &support::new_user(proxy.simulator(), "bob@example.com").await;
     let bobs = [
         upstream
             .device_of(bob, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" }))

@@ -34,31 +34,12 @@ fn bearer(info: &StartupInfo) -> Identity {
 
 impl Setup {
     async fn mint(&self, user: &str, options: Value) -> String {
-        let minted: Value = self
-            .http
-            .post(format!("{}/sim/users/{user}/tokens", self.info.auth_url))
-            .json(&options)
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("JSON");
-        minted["access_token"].as_str().expect("a token").to_owned()
+        let request = self.http.post(format!("{}/sim/users/{user}/tokens", self.info.auth_url)).json(&options);
+        support::json(request).await["access_token"].as_str().expect("a token").to_owned()
     }
 
     async fn new_user(&self, username: &str) -> String {
-        let created: Value = self
-            .http
-            .post(format!("{}/sim/users", self.info.auth_url))
-            .json(&json!({ "username": username }))
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("JSON");
-        created["id"].as_str().expect("an id").to_owned()
+        support::new_user(&self.info.auth_url, username).await
     }
 
     async fn list_with_token(&self, token: &str) -> (StatusCode, Value) {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth, Upstream};
+use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -36,15 +36,7 @@ async fn health_readiness_metrics_and_request_ids() {
 #[tokio::test]
 async fn an_upstream_that_cannot_give_a_token_is_not_ready() {
     let config = Config {
-        upstream: Upstream::PingOne {
-            api_url: "http://127.0.0.1:9/v1".into(),
-            auth_url: "http://127.0.0.1:9".into(),
-            environment_id: "env".into(),
-            client_id: "client".into(),
-            client_secret: "secret".to_owned().into(),
-            token_auth: mfa_enroll_proxy::TokenAuth::Basic,
-            policy_id: None,
-        },
+        upstream: support::unreachable_upstream(),
         identity: Identity::Header {
             user_header: "x-user".into(),
             secret_header: "x-secret".into(),

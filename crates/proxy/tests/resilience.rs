@@ -117,16 +117,7 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
     assert!((1..=3600).contains(&retry_after));
     let body: Value = second.json().await.expect("JSON");
     assert_eq!(body["code"], "REQUEST_LIMITED");
-    let outbox: Value = proxy
-        .http
-        .get(format!("{}/sim/outbox", proxy.simulator()))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(outbox.as_array().map(Vec::len), Some(1), "the limited create sent no message");
+    assert_eq!(proxy.outbox().await.len(), 1, "the limited create sent no message");
     assert_eq!(
         create(json!({ "type": "TOTP" })).await.expect("answer").status(),
         StatusCode::CREATED,

@@ -88,6 +88,32 @@ pub async fn standalone_simulator() -> StartupInfo {
     info
 }
 
+/// A PingOne upstream on a loopback port where nothing listens.
+pub fn unreachable_upstream() -> Upstream {
+    Upstream::PingOne {
+        api_url: "http://127.0.0.1:9/v1".into(),
+        auth_url: "http://127.0.0.1:9".into(),
+        environment_id: "env".into(),
+        client_id: "client".into(),
+        client_secret: "secret".to_owned().into(),
+        token_auth: TokenAuth::Basic,
+        policy_id: None,
+    }
+}
+
+/// Sends `request` and reads its JSON answer.
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.expect("answer").json().await.expect("JSON")
+}
+
+/// A new user in the simulator at `simulator` (its auth base URL), by its control API; returns the user's id.
+pub async fn new_user(simulator: &str, username: &str) -> String {
+    let request = reqwest::Client::new()
+        .post(format!("{simulator}/sim/users"))
+        .json(&serde_json::json!({ "username": username }));
+    json(request).await["id"].as_str().expect("a user id").to_owned()
+}
+
 /// The upstream setting that points a proxy at `simulator` as if it were PingOne.
 pub fn upstream(simulator: &StartupInfo, token_auth: TokenAuth) -> Upstream {
     Upstream::PingOne {
