@@ -18,6 +18,8 @@ pub enum ApiError {
     Server { status: u16, body: ErrorBody },
     /// The server failed without a readable error body.
     Status(u16),
+    /// `429`: too many requests; the seconds to wait, when the server said (`Retry-After`).
+    TooMany { retry_after: Option<u32> },
     /// No answer: the network or the server is down.
     Network,
     /// A success whose body is not what the contract says.
@@ -102,6 +104,9 @@ pub struct WidgetConfig {
     pub device_types: Vec<DeviceType>,
     #[serde(default)]
     pub resend_cooldown_seconds: Option<u32>,
+    /// The name that authenticator apps show, unless the host page gives its own.
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 /// `POST {base}/devices`: a new device, waiting for activation.
@@ -145,9 +150,25 @@ async fn checked(response: Response) -> Result<Response, ApiError> {
         return Ok(response);
     }
     let status = response.status();
+    if status == 401 {
+        session_expired();
+    }
+    if status == 429 {
+        let retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
+        return Err(ApiError::TooMany { retry_after });
+    }
     match json::<ErrorBody>(response).await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Status(status)),
+    }
+}
+
+/// Tells the host page that the person's session has ended, with a `mfa-enroll:session-expired` event on `window`,
+/// so that it can sign the person in again. The widget shows its own message as well.
+fn session_expired() {
+    let event = web_sys::CustomEvent::new("mfa-enroll:session-expired");
+    if let (Some(window), Ok(event)) = (web_sys::window(), event) {
+        window.dispatch_event(&event).ok();
     }
 }
 

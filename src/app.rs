@@ -14,7 +14,9 @@ use crate::api::{self, ApiError, WidgetConfig};
 use crate::components::delivered_enrollment::DeliveredEnrollment;
 use crate::components::device_list::DeviceList;
 use crate::components::oath_enrollment::OathEnrollment;
+use crate::components::refusal::Refusal;
 use crate::components::totp_enrollment::TotpEnrollment;
+use crate::countries;
 use crate::flows::delivered::{
     Channel, DEFAULT_RESEND_SECONDS, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
 };
@@ -28,6 +30,25 @@ pub struct AppProps {
     /// Where the proxy contract is served, without a trailing slash.
     #[prop_or(AttrValue::Static("/api"))]
     pub api_base: AttrValue,
+    /// A BCP 47 tag such as `de-CH`; without one, the host page's `<html lang>`.
+    #[prop_or_default]
+    pub locale: Option<AttrValue>,
+    /// Where the catalogues (`de.json`, …) are served, with a trailing slash.
+    #[prop_or(AttrValue::Static("locales/"))]
+    pub locales_url: AttrValue,
+    /// The name that authenticator apps show beside the account, such as the portal's brand; without one, the
+    /// proxy's `issuer`.
+    #[prop_or_default]
+    pub issuer: Option<AttrValue>,
+}
+
+/// The locale asked for: the `locale` option, else the host page's `<html lang>`, else the browser's.
+fn requested_locale(locale: Option<&str>) -> String {
+    let window = web_sys::window();
+    let page =
+        || window.as_ref()?.document()?.document_element()?.get_attribute("lang").filter(|lang| !lang.is_empty());
+    let browser = || window.as_ref()?.navigator().language();
+    locale.map(str::to_owned).or_else(page).or_else(browser).unwrap_or_default()
 }
 
 /// The life of the configuration request.
@@ -62,7 +83,16 @@ fn next_instance_prefix() -> String {
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    let messages: &'static Messages = &EN;
+    let locale = use_memo(props.locale.clone(), |locale| requested_locale(locale.as_deref()));
+    let lang = i18n::language_of(&locale);
+    let catalogue = use_state(|| (lang == "en").then_some(&EN));
+    {
+        let (catalogue, url) = (catalogue.clone(), props.locales_url.clone());
+        use_effect_with(lang, move |lang| {
+            let lang = *lang;
+            wasm_bindgen_futures::spawn_local(async move { catalogue.set(Some(i18n::load(lang, &url).await)) });
+        });
+    }
     let id_prefix = use_state(next_instance_prefix);
     let config = use_state(|| Load::<WidgetConfig>::Pending);
     let manager = use_reducer(DeviceManager::default);
@@ -115,6 +145,10 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
+    let Some(messages) = *catalogue else {
+        // Words come before anything else: a screen half in English would be read out in the wrong language.
+        return html! { <div class="mfa-enroll" lang={lang} aria-busy="true"></div> };
+    };
     let start = |what: Enrolling| {
         let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
         Callback::from(move |_: MouseEvent| {
@@ -127,8 +161,8 @@ pub fn App(props: &AppProps) -> Html {
         let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
         Callback::from(move |device: Option<Device>| {
             let added = match *enrolling {
-                Enrolling::AuthenticatorApp => messages.totp_added,
-                _ => messages.device_added,
+                Enrolling::AuthenticatorApp => messages.totp_added(),
+                _ => messages.device_added(),
             };
             enrolling.set(Enrolling::Nothing);
             notice.set(if device.is_some() { Notice::Done(added) } else { Notice::None });
@@ -148,23 +182,23 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     let list = match &manager.list {
-        Listing::Loading => html! { <p>{ messages.loading_devices }</p> },
+        Listing::Loading => html! { <p>{ messages.loading_devices() }</p> },
         Listing::Loaded(_) => html! {
             <DeviceList manager={(*manager).clone()} on_action={on_manage} messages={messages}
                 id_prefix={(*id_prefix).clone()} />
         },
         Listing::Failed(error) => html! {
             <>
-                <p class="mfa-error">{ i18n::describe(error, messages) }</p>
-                <button type="button" onclick={on_retry}>{ messages.retry }</button>
+                <Refusal error={error.clone()} messages={messages} />
+                <button type="button" onclick={on_retry}>{ messages.retry() }</button>
             </>
         },
     };
     let announcement = match (&*notice, &manager.task) {
         (Notice::Done(text), _) => text,
-        (Notice::None, Task::Done(Change::Renamed)) => messages.renamed,
-        (Notice::None, Task::Done(Change::Removed)) => messages.device_removed,
-        (Notice::None, Task::Done(Change::DefaultChanged)) => messages.default_changed,
+        (Notice::None, Task::Done(Change::Renamed)) => messages.renamed(),
+        (Notice::None, Task::Done(Change::Removed)) => messages.device_removed(),
+        (Notice::None, Task::Done(Change::DefaultChanged)) => messages.default_changed(),
         (Notice::None, Task::Failed(error)) => i18n::describe(error, messages),
         (Notice::None, _) => "",
     };
@@ -172,13 +206,20 @@ pub fn App(props: &AppProps) -> Html {
         Load::Ready(config) => config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
         _ => DEFAULT_RESEND_SECONDS,
     };
+    let issuer = match &*config {
+        Load::Ready(WidgetConfig { issuer: Some(issuer), .. }) if props.issuer.is_none() => {
+            Some(AttrValue::from(issuer.clone()))
+        }
+        _ => props.issuer.clone(),
+    };
     let open = match *enrolling {
         Enrolling::AuthenticatorApp => html! {
-            <TotpEnrollmentHost api_base={props.api_base.clone()} on_finished={on_finished}
+            <TotpEnrollmentHost api_base={props.api_base.clone()} issuer={issuer} on_finished={on_finished}
                 messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::Delivered(channel) => html! {
             <DeliveredEnrollmentHost api_base={props.api_base.clone()} channel={channel} resend_seconds={resend_seconds}
+                region={countries::region_of(&locale)}
                 on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::HardwareToken => html! {
@@ -187,16 +228,16 @@ pub fn App(props: &AppProps) -> Html {
         },
         Enrolling::Nothing => match &*config {
             Load::Pending => Html::default(),
-            Load::Failed(error) => html! { <p class="mfa-error">{ i18n::describe(error, messages) }</p> },
+            Load::Failed(error) => html! { <Refusal error={error.clone()} messages={messages} /> },
             Load::Ready(config) => html! {
                 <div class="mfa-add-methods">
                     { for config.device_types.iter().filter_map(|device_type| {
                         let (what, label) = match device_type {
-                            DeviceType::Totp => (Enrolling::AuthenticatorApp, messages.add_authenticator),
-                            DeviceType::Sms => (Enrolling::Delivered(Channel::Sms), messages.add_sms),
-                            DeviceType::Voice => (Enrolling::Delivered(Channel::Voice), messages.add_voice),
-                            DeviceType::Email => (Enrolling::Delivered(Channel::Email), messages.add_email),
-                            DeviceType::OathToken => (Enrolling::HardwareToken, messages.add_hardware_token),
+                            DeviceType::Totp => (Enrolling::AuthenticatorApp, messages.add_authenticator()),
+                            DeviceType::Sms => (Enrolling::Delivered(Channel::Sms), messages.add_sms()),
+                            DeviceType::Voice => (Enrolling::Delivered(Channel::Voice), messages.add_voice()),
+                            DeviceType::Email => (Enrolling::Delivered(Channel::Email), messages.add_email()),
+                            DeviceType::OathToken => (Enrolling::HardwareToken, messages.add_hardware_token()),
                             DeviceType::Other(_) => return None,
                         };
                         Some(html! { <button type="button" class="mfa-add" onclick={start(what)}>{ label }</button> })
@@ -207,8 +248,8 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     html! {
-        <div class="mfa-enroll">
-            <h1 class="mfa-heading">{ messages.heading }</h1>
+        <div class="mfa-enroll" lang={messages.lang} dir={if messages.is_rtl() { "rtl" } else { "ltr" }}>
+            <h1 class="mfa-heading">{ messages.heading() }</h1>
             <p class="mfa-notice" role="status" aria-live="polite">{ announcement }</p>
             { list }
             { open }
@@ -232,6 +273,7 @@ fn use_finished(finished: Option<Option<Device>>, on_finished: Callback<Option<D
 #[derive(Properties, PartialEq)]
 struct TotpEnrollmentHostProps {
     api_base: AttrValue,
+    issuer: Option<AttrValue>,
     /// Called once when the flow ends, with the activated device or `None` when the person cancelled.
     on_finished: Callback<Option<Device>>,
     messages: &'static Messages,
@@ -277,7 +319,7 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
         Callback::from(move |action| dispatch.dispatch(action))
     };
     html! {
-        <TotpEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
+        <TotpEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages} issuer={props.issuer.clone()}
             id_prefix={props.id_prefix.clone()} />
     }
 }
@@ -287,6 +329,8 @@ struct DeliveredEnrollmentHostProps {
     api_base: AttrValue,
     channel: Channel,
     resend_seconds: u32,
+    /// The region that a national phone number belongs to, until the person picks another.
+    region: String,
     on_finished: Callback<Option<Device>>,
     messages: &'static Messages,
     id_prefix: AttrValue,
@@ -295,8 +339,8 @@ struct DeliveredEnrollmentHostProps {
 /// Runs the requests that a [`DeliveredFlow`] waits for, and its resend countdown's clock.
 #[component]
 fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
-    let (channel, resend_seconds) = (props.channel, props.resend_seconds);
-    let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds));
+    let (channel, resend_seconds, region) = (props.channel, props.resend_seconds, props.region.clone());
+    let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds, region));
     {
         let dispatch = flow.dispatcher();
         let base = props.api_base.clone();

@@ -1,110 +1,46 @@
-//! The widget's words: one struct of messages and one `const` per locale, so that a missing message is a compile
-//! error. Only English ships so far; the other locales come with the widget issue.
+//! The widget's words. English is built in; the other catalogues are JSON files beside the site (`www/locales/`),
+//! fetched only in the locale that is in use, so that each person downloads one language. A message that a
+//! catalogue lacks falls back to English, and a test fails when any catalogue lacks a key.
+//!
+//! Messages with a value hold `{}`; [`fill`] puts the value there, isolated for bidirectional text, so that a phone
+//! number or a count reads the right way round in Arabic.
 
-/// Every string the widget shows.
-pub struct Messages {
-    pub heading: &'static str,
-    pub loading_devices: &'static str,
-    pub no_devices: &'static str,
-    pub add_authenticator: &'static str,
-    pub authenticator_app: &'static str,
-    pub status_active: &'static str,
-    pub status_activation_required: &'static str,
-    pub remove: &'static str,
-    pub retry: &'static str,
-    pub cancel: &'static str,
-    pub totp_heading: &'static str,
-    pub totp_creating: &'static str,
-    pub totp_scan: &'static str,
-    pub qr_label: &'static str,
-    pub secret_label: &'static str,
-    pub copy_secret: &'static str,
-    pub copied: &'static str,
-    pub code_label: &'static str,
-    pub code_hint: &'static str,
-    pub verify: &'static str,
-    pub verifying: &'static str,
-    pub cancelling: &'static str,
-    pub totp_added: &'static str,
-    pub device_removed: &'static str,
-    pub code_not_digits: &'static str,
-    pub code_wrong_length: &'static str,
-    pub code_wrong: &'static str,
-    pub code_expired: &'static str,
-    pub delivered_code_wrong: &'static str,
-    pub add_sms: &'static str,
-    pub add_voice: &'static str,
-    pub add_email: &'static str,
-    pub sms_heading: &'static str,
-    pub voice_heading: &'static str,
-    pub email_heading: &'static str,
-    pub phone_label: &'static str,
-    pub phone_hint: &'static str,
-    pub email_label: &'static str,
-    pub email_hint: &'static str,
-    pub send_code: &'static str,
-    pub sending_code: &'static str,
-    pub phone_empty: &'static str,
-    pub phone_invalid: &'static str,
-    pub email_empty: &'static str,
-    pub email_invalid: &'static str,
-    pub code_sent_to: fn(&str) -> String,
-    pub delivered_code_label: &'static str,
-    pub delivered_code_hint: &'static str,
-    pub resend: &'static str,
-    pub resend_in: fn(u32) -> String,
-    pub text_message: &'static str,
-    pub voice_call: &'static str,
-    pub email_device: &'static str,
-    pub device_added: &'static str,
-    pub other_device: &'static str,
-    pub hardware_token: &'static str,
-    pub add_hardware_token: &'static str,
-    pub oath_heading: &'static str,
-    pub serial_label: &'static str,
-    pub serial_hint: &'static str,
-    pub serial_invalid: &'static str,
-    pub serial_unknown: &'static str,
-    pub continue_label: &'static str,
-    pub oath_code_label: &'static str,
-    pub oath_code_hint: &'static str,
-    pub oath_code_wrong: &'static str,
-    pub oath_next_code: &'static str,
-    pub rename: &'static str,
-    pub make_default: &'static str,
-    pub default_mark: &'static str,
-    pub device_locked_short: &'static str,
-    pub nickname_label: &'static str,
-    pub nickname_hint: &'static str,
-    pub nickname_invalid: &'static str,
-    pub save: &'static str,
-    pub remove_question: &'static str,
-    pub remove_last_warning: &'static str,
-    pub remove_confirm: &'static str,
-    pub keep: &'static str,
-    pub renamed: &'static str,
-    pub default_changed: &'static str,
-    pub loading_config: &'static str,
-    pub attempts_left: fn(u32) -> String,
-    pub device_locked: &'static str,
-    pub locked_until: fn(&str) -> String,
-    pub error_network: &'static str,
-    pub error_unavailable: &'static str,
-    pub error_session: &'static str,
-    pub error_generic: &'static str,
-    pub error_too_many: &'static str,
-    pub error_device_limit: &'static str,
-    pub error_method_not_allowed: &'static str,
+use std::cell::RefCell;
+
+/// The languages with a catalogue. English is first: it is the fallback.
+pub const LANGUAGES: [&str; 6] = ["en", "de", "fr", "es", "ja", "ar"];
+
+macro_rules! catalogue {
+    ($($key:ident: $english:expr,)*) => {
+        /// The index of each message in a catalogue.
+        #[allow(non_camel_case_types)]
+        enum Key {
+            $($key,)*
+        }
+
+        /// Every message's key, as the catalogues name it.
+        pub const KEYS: &[&str] = &[$(stringify!($key),)*];
+
+        /// Every string the widget shows, in one language: one method per message.
+        pub struct Messages {
+            /// The language's tag, such as `de`.
+            pub lang: &'static str,
+            texts: [&'static str; KEYS.len()],
+        }
+
+        pub static EN: Messages = Messages { lang: "en", texts: [$($english,)*] };
+
+        impl Messages {
+            $(
+                pub fn $key(&self) -> &'static str {
+                    self.texts[Key::$key as usize]
+                }
+            )*
+        }
+    };
 }
 
-/// Catalogues are statics: two are the same catalogue when they are the same static.
-impl PartialEq for Messages {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-
-pub static EN: Messages = Messages {
+catalogue! {
     heading: "Your sign-in methods",
     loading_devices: "Loading your sign-in methods…",
     no_devices: "You have no sign-in methods yet.",
@@ -122,6 +58,8 @@ pub static EN: Messages = Messages {
     secret_label: "Secret",
     copy_secret: "Copy secret",
     copied: "Secret copied.",
+    spell_secret: "Read the secret one character at a time",
+    open_in_app: "Open in your authenticator app",
     code_label: "6-digit code from your app",
     code_hint: "Enter the code your app shows now.",
     verify: "Verify",
@@ -140,21 +78,25 @@ pub static EN: Messages = Messages {
     sms_heading: "Add a phone for text messages",
     voice_heading: "Add a phone for voice calls",
     email_heading: "Add an email address",
+    country_label: "Country or region",
     phone_label: "Phone number",
-    phone_hint: "Include the country code, such as +1 512 555 0123.",
+    phone_hint: "Choose the country, then type the number. A number that starts with + keeps its own country code.",
+    extension_label: "Extension (optional)",
+    extension_hint: "Digits that the call dials once it connects; a comma waits a moment.",
+    extension_invalid: "An extension has digits, commas, # and * only, up to 16 of them.",
     email_label: "Email address",
     email_hint: "We send a code to this address.",
     send_code: "Send code",
     sending_code: "Sending the code…",
     phone_empty: "Enter your phone number.",
-    phone_invalid: "This is not a phone number we can reach. Start with + and the country code.",
+    phone_invalid: "This is not a phone number we can reach. Check the number and the country.",
     email_empty: "Enter your email address.",
     email_invalid: "This is not an email address. Check it and try again.",
-    code_sent_to: |to| format!("We sent a code to {to}."),
+    code_sent_to: "We sent a code to {}.",
     delivered_code_label: "Code",
     delivered_code_hint: "Enter the code from the message.",
     resend: "Send a new code",
-    resend_in: |seconds| format!("You can ask for a new code in {seconds} s."),
+    resend_in: "You can ask for a new code in {} s.",
     text_message: "Text message",
     voice_call: "Voice call",
     email_device: "Email",
@@ -187,17 +129,92 @@ pub static EN: Messages = Messages {
     renamed: "Name saved.",
     default_changed: "Default sign-in method changed.",
     loading_config: "Loading…",
-    attempts_left: |n| if n == 1 { "1 try left.".to_owned() } else { format!("{n} tries left.") },
+    attempts_left_one: "1 try left.",
+    attempts_left: "{} tries left.",
     device_locked: "Too many wrong codes. Wait a few minutes, then try again.",
-    locked_until: |until| format!("Locked until {until}."),
+    locked_until: "Locked until {}.",
     error_network: "No connection. Check your network and try again.",
     error_unavailable: "The service is unavailable right now. Try again shortly.",
     error_session: "Your session has ended. Sign in again.",
     error_generic: "Something went wrong. Try again.",
-    error_too_many: "Too many attempts. Wait a minute, then try again.",
+    error_too_many: "Too many attempts. Wait a little, then try again.",
+    retry_in: "Try again in {} s.",
+    retry_now: "You can try again now.",
     error_device_limit: "You have as many sign-in methods as you may. Remove one to add another.",
     error_method_not_allowed: "This sign-in method is not available here. Choose another one.",
-};
+}
+
+/// Catalogues live as long as the page: two are the same catalogue when they are the same one in memory.
+impl PartialEq for Messages {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Messages {
+    /// The catalogue of `lang` from `lookup`, with English for any key that it lacks. (A loop over the keys, rather
+    /// than code per message, keeps the widget small.)
+    pub fn from_lookup(lang: &'static str, lookup: impl Fn(&str) -> Option<&'static str>) -> Self {
+        let mut texts = EN.texts;
+        for (text, key) in texts.iter_mut().zip(KEYS) {
+            if let Some(translated) = lookup(key) {
+                *text = translated;
+            }
+        }
+        Self { lang, texts }
+    }
+
+    /// The message under `key`.
+    pub fn by_key(&self, key: &str) -> Option<&'static str> {
+        KEYS.iter().position(|known| *known == key).map(|index| self.texts[index])
+    }
+
+    /// Whether the language is written right to left.
+    pub fn is_rtl(&self) -> bool {
+        self.lang == "ar"
+    }
+}
+
+/// `template` with its `{}` replaced by `value`, which is wrapped in Unicode's first-strong isolate so that it keeps
+/// its own direction inside text of the other direction.
+pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
+    template.replacen("{}", &format!("\u{2068}{value}\u{2069}"), 1)
+}
+
+/// The catalogue language for a BCP 47 tag such as `de-CH`: its primary language when there is a catalogue for it,
+/// and English otherwise.
+pub fn language_of(tag: &str) -> &'static str {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    LANGUAGES.into_iter().find(|lang| *lang == primary).unwrap_or("en")
+}
+
+thread_local! {
+    /// Catalogues fetched so far: each language is fetched and kept once per page, however many widgets it has.
+    static LOADED: RefCell<Vec<&'static Messages>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The catalogue for `lang`, fetched from `{locales_url}{lang}.json` the first time; English when it cannot be had.
+pub async fn load(lang: &'static str, locales_url: &str) -> &'static Messages {
+    if lang == "en" {
+        return &EN;
+    }
+    if let Some(loaded) = LOADED.with_borrow(|loaded| loaded.iter().copied().find(|messages| messages.lang == lang)) {
+        return loaded;
+    }
+    let Some(catalogue) = fetch_catalogue(&format!("{locales_url}{lang}.json")).await else { return &EN };
+    // Leaked on purpose: a catalogue is loaded once and then lives as long as the page.
+    let messages: &'static Messages = Box::leak(Box::new(Messages::from_lookup(lang, |key| {
+        let value = js_sys::Reflect::get(&catalogue, &key.into()).ok()?.as_string()?;
+        Some(Box::leak(value.into_boxed_str()))
+    })));
+    LOADED.with_borrow_mut(|loaded| loaded.push(messages));
+    messages
+}
+
+async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {
+    let response = gloo_net::http::Request::get(url).send().await.ok().filter(|response| response.ok())?;
+    js_sys::JSON::parse(&response.text().await.ok()?).ok()
+}
 
 /// The message for a failure that is not about a field.
 /// It keys on the error codes, never on the server's English `message`.
@@ -206,34 +223,43 @@ pub fn describe(error: &crate::api::ApiError, messages: &Messages) -> &'static s
 
     use crate::api::ApiError;
     match (error, error.detail_code()) {
-        (ApiError::Network, _) => messages.error_network,
-        (ApiError::Server { status: 401, .. }, _) => messages.error_session,
-        (ApiError::Server { status: 429, .. } | ApiError::Status(429), _) => messages.error_too_many,
-        (ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504), _) => messages.error_unavailable,
-        (_, Some(codes::LIMIT_EXCEEDED)) => messages.error_device_limit,
-        (_, Some(codes::CONSTRAINT_VIOLATION)) => messages.error_method_not_allowed,
-        _ => messages.error_generic,
+        (ApiError::Network, _) => messages.error_network(),
+        (ApiError::TooMany { .. }, _) => messages.error_too_many(),
+        (ApiError::Server { status: 401, .. } | ApiError::Status(401), _) => messages.error_session(),
+        (ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504), _) => messages.error_unavailable(),
+        (_, Some(codes::LIMIT_EXCEEDED)) => messages.error_device_limit(),
+        (_, Some(codes::CONSTRAINT_VIOLATION)) => messages.error_method_not_allowed(),
+        _ => messages.error_generic(),
     }
 }
 
-/// The message for a code that was not accepted.
+/// What to say at the code field of a code that was not accepted; `None` for a failure that belongs to the whole
+/// form, which a [`crate::components::refusal::Refusal`] says.
 /// `wrong` is what to say of a wrong code, which depends on where the code came from.
-pub fn code_problem(problem: &crate::flows::CodeProblem, wrong: &str, messages: &Messages) -> String {
+pub fn code_problem(problem: &crate::flows::CodeProblem, wrong: &str, messages: &Messages) -> Option<String> {
     use crate::flows::CodeProblem;
-    match problem {
-        CodeProblem::NotDigits => messages.code_not_digits.to_owned(),
-        CodeProblem::WrongLength => messages.code_wrong_length.to_owned(),
-        CodeProblem::Wrong { attempts_left: Some(left) } => {
-            format!("{wrong} {}", (messages.attempts_left)(*left))
-        }
+    Some(match problem {
+        CodeProblem::NotDigits => messages.code_not_digits().to_owned(),
+        CodeProblem::WrongLength => messages.code_wrong_length().to_owned(),
+        CodeProblem::Wrong { attempts_left: Some(1) } => format!("{wrong} {}", messages.attempts_left_one()),
+        CodeProblem::Wrong { attempts_left: Some(left) } => format!("{wrong} {}", fill(messages.attempts_left(), left)),
         CodeProblem::Wrong { attempts_left: None } => wrong.to_owned(),
-        CodeProblem::Expired => messages.code_expired.to_owned(),
+        CodeProblem::Expired => messages.code_expired().to_owned(),
         CodeProblem::Locked { until: Some(until) } => {
-            format!("{} {}", messages.device_locked, (messages.locked_until)(until))
+            format!("{} {}", messages.device_locked(), locked_until(until, messages))
         }
-        CodeProblem::Locked { until: None } => messages.device_locked.to_owned(),
-        CodeProblem::Failed(error) => describe(error, messages).to_owned(),
+        CodeProblem::Locked { until: None } => messages.device_locked().to_owned(),
+        CodeProblem::Failed(_) => return None,
+    })
+}
+
+/// "Locked until 14:05:00.", in the person's language and time zone.
+pub fn locked_until(instant: &str, messages: &Messages) -> String {
+    let date = js_sys::Date::new(&instant.into());
+    if date.get_time().is_nan() {
+        return fill(messages.locked_until(), instant);
     }
+    fill(messages.locked_until(), String::from(date.to_locale_time_string(messages.lang)))
 }
 
 #[cfg(test)]
@@ -262,13 +288,52 @@ mod tests {
 
     #[test]
     fn each_error_code_has_its_own_message_and_the_server_text_is_never_shown() {
-        assert_eq!(describe(&ApiError::Network, &EN), EN.error_network);
-        assert_eq!(describe(&refused(401, "INVALID_TOKEN"), &EN), EN.error_session);
-        assert_eq!(describe(&refused(429, "LIMIT_EXCEEDED"), &EN), EN.error_too_many);
-        assert_eq!(describe(&refused(502, ""), &EN), EN.error_unavailable);
-        assert_eq!(describe(&ApiError::Status(504), &EN), EN.error_unavailable);
-        assert_eq!(describe(&refused(400, "LIMIT_EXCEEDED"), &EN), EN.error_device_limit);
-        assert_eq!(describe(&refused(400, "CONSTRAINT_VIOLATION"), &EN), EN.error_method_not_allowed);
-        assert_eq!(describe(&refused(400, "SOMETHING_NEW"), &EN), EN.error_generic);
+        assert_eq!(describe(&ApiError::Network, &EN), EN.error_network());
+        assert_eq!(describe(&refused(401, "INVALID_TOKEN"), &EN), EN.error_session());
+        assert_eq!(describe(&ApiError::TooMany { retry_after: Some(3) }, &EN), EN.error_too_many());
+        assert_eq!(describe(&refused(502, ""), &EN), EN.error_unavailable());
+        assert_eq!(describe(&ApiError::Status(504), &EN), EN.error_unavailable());
+        assert_eq!(describe(&refused(400, "LIMIT_EXCEEDED"), &EN), EN.error_device_limit());
+        assert_eq!(describe(&refused(400, "CONSTRAINT_VIOLATION"), &EN), EN.error_method_not_allowed());
+        assert_eq!(describe(&refused(400, "SOMETHING_NEW"), &EN), EN.error_generic());
+    }
+
+    #[test]
+    fn a_value_is_isolated_where_the_message_puts_it() {
+        assert_eq!(fill(EN.code_sent_to(), "•••• 1234"), "We sent a code to \u{2068}•••• 1234\u{2069}.");
+        assert_eq!(fill("{} s", 5), "\u{2068}5\u{2069} s");
+    }
+
+    #[test]
+    fn a_page_locale_picks_its_catalogue_and_anything_else_gets_english() {
+        assert_eq!(language_of("de-CH"), "de");
+        assert_eq!(language_of("AR"), "ar");
+        assert_eq!(language_of("ja_JP"), "ja");
+        assert_eq!(language_of("pt-BR"), "en");
+        assert_eq!(language_of(""), "en");
+    }
+
+    /// Every catalogue in `www/locales` has every key, no key that English lacks, and the same `{}` placeholders.
+    #[test]
+    fn every_catalogue_has_every_message() {
+        let placeholders = |text: &str| text.matches("{}").count();
+        for lang in &LANGUAGES[1..] {
+            let path = format!("{}/www/locales/{lang}.json", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+            let catalogue: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"));
+            for key in KEYS {
+                let translated = catalogue.get(*key).unwrap_or_else(|| panic!("{lang}.json lacks {key}"));
+                assert!(!translated.trim().is_empty(), "{lang}.json: {key} is empty");
+                assert_eq!(
+                    placeholders(translated),
+                    placeholders(EN.by_key(key).expect("an English key")),
+                    "{lang}.json: {key}"
+                );
+            }
+            for key in catalogue.keys() {
+                assert!(KEYS.contains(&key.as_str()), "{lang}.json has {key}, which English lacks");
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod countries;
 pub mod flows;
 pub mod i18n;
 pub mod qr;

@@ -137,8 +137,8 @@ mod delivered_and_list {
 
     #[wasm_bindgen_test]
     async fn a_phone_field_asks_for_a_phone_and_explains_a_bad_one() {
-        let flow = DeliveredFlow::new(Channel::Sms, 30)
-            .next(DeliveredAction::AddressChanged("555-1234".into()))
+        let flow = DeliveredFlow::new(Channel::Sms, 30, "FR".into())
+            .next(DeliveredAction::AddressChanged("555".into()))
             .next(DeliveredAction::SubmitAddress);
         let root = fresh_root();
         yew::Renderer::<Delivered>::with_root_and_props(root.clone(), DeliveredProps { flow }).render();
@@ -148,9 +148,17 @@ mod delivered_and_list {
         assert_eq!(attr(&root, field, "autocomplete").as_deref(), Some("tel"));
         assert_eq!(attr(&root, field, "aria-invalid").as_deref(), Some("true"));
         let problem = root.query_selector("p[role='alert']").ok().flatten().and_then(|p| p.text_content());
-        assert_eq!(problem.as_deref(), Some(EN.phone_invalid));
+        assert_eq!(problem.as_deref(), Some(EN.phone_invalid()));
         let heading = root.query_selector("h2").ok().flatten().and_then(|h| h.text_content());
-        assert_eq!(heading.as_deref(), Some(EN.sms_heading));
+        assert_eq!(heading.as_deref(), Some(EN.sms_heading()));
+        let country = root.query_selector("select[name='country']").ok().flatten().expect("a country selector");
+        let country: web_sys::HtmlSelectElement = wasm_bindgen::JsCast::unchecked_into(country);
+        assert_eq!(country.value(), "FR", "the flow's region is selected");
+        assert!(country.length() > 235, "every country: {}", country.length());
+        let chosen = root.query_selector("option[value='FR']").ok().flatten().and_then(|o| o.text_content());
+        assert_eq!(chosen.as_deref(), Some("France (+33)"), "the browser names the country in the widget's language");
+        let label_for = attr(&root, "label[for='delivered-region']", "for");
+        assert_eq!(label_for.as_deref(), Some("delivered-region"), "the selector has a label");
     }
 
     #[derive(Properties, PartialEq)]
@@ -189,11 +197,69 @@ mod delivered_and_list {
         assert!(default_row.is_some(), "the order's first device is the default");
         let lock =
             root.query_selector(".mfa-device-lock").ok().flatten().and_then(|l| l.text_content()).unwrap_or_default();
-        assert!(lock.contains("2026-11-23T09:00:00.000Z"), "{lock}");
+        let local_time = js_sys::Date::new(&"2026-11-23T09:00:00.000Z".into()).to_locale_time_string("en");
+        assert!(lock.contains(&format!("Locked until \u{2068}{}\u{2069}.", String::from(local_time))), "{lock}");
         assert!(root.query_selector("button[aria-label='Make default Text message']").ok().flatten().is_some());
         assert!(
             root.query_selector("button[aria-label='Make default Work']").ok().flatten().is_none(),
             "already the default"
         );
+    }
+}
+
+mod refusal {
+    use mfa_enroll_widget::api::ApiError;
+    use mfa_enroll_widget::components::refusal::Refusal;
+    use mfa_enroll_widget::i18n::EN;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::*;
+    use yew::prelude::*;
+
+    use super::fresh_root;
+
+    #[derive(Properties, PartialEq)]
+    struct Props {
+        error: ApiError,
+    }
+
+    #[component]
+    fn Refused(props: &Props) -> Html {
+        html! { <Refusal error={props.error.clone()} messages={&EN} /> }
+    }
+
+    async fn sleep(milliseconds: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let window = web_sys::window().expect("a window");
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds).expect("a timer");
+        });
+        JsFuture::from(promise).await.expect("the timer fires");
+    }
+
+    fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
+        root.query_selector(selector).ok().flatten().and_then(|element| element.text_content())
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_rate_limit_counts_down_from_retry_after_to_try_again_now() {
+        let root = fresh_root();
+        let error = ApiError::TooMany { retry_after: Some(2) };
+        yew::Renderer::<Refused>::with_root_and_props(root.clone(), Props { error }).render();
+        yew::scheduler::flush().await;
+        assert_eq!(text_of(&root, "p[role='alert']").as_deref(), Some(EN.error_too_many()));
+        assert_eq!(text_of(&root, "p[role='timer']").as_deref(), Some("Try again in \u{2068}2\u{2069} s."));
+        sleep(1100).await;
+        assert_eq!(text_of(&root, "p[role='timer']").as_deref(), Some("Try again in \u{2068}1\u{2069} s."));
+        sleep(1100).await;
+        assert_eq!(text_of(&root, "p[role='timer']"), None, "the timer is gone");
+        assert_eq!(text_of(&root, "p[role='status']").as_deref(), Some(EN.retry_now()));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refusal_without_a_wait_has_no_countdown() {
+        let root = fresh_root();
+        yew::Renderer::<Refused>::with_root_and_props(root.clone(), Props { error: ApiError::Network }).render();
+        yew::scheduler::flush().await;
+        assert_eq!(text_of(&root, "p[role='alert']").as_deref(), Some(EN.error_network()));
+        assert_eq!(text_of(&root, "p[role='timer']"), None);
     }
 }

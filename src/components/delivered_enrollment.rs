@@ -4,6 +4,8 @@ use yew::prelude::*;
 
 use crate::components::field::Field;
 use crate::components::focus::use_focus_on_screen;
+use crate::components::refusal::{Refusal, code_refusal};
+use crate::countries;
 use crate::flows::delivered::{AddressProblem, Channel, DeliveredAction, DeliveredFlow, DeliveredStep};
 use crate::i18n::{self, Messages};
 
@@ -32,9 +34,9 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
         })
     };
     let heading = match channel {
-        Channel::Sms => messages.sms_heading,
-        Channel::Voice => messages.voice_heading,
-        Channel::Email => messages.email_heading,
+        Channel::Sms => messages.sms_heading(),
+        Channel::Voice => messages.voice_heading(),
+        Channel::Email => messages.email_heading(),
     };
     let heading_id = format!("{}-delivered-heading", props.id_prefix);
     let screen = match props.flow.step {
@@ -43,35 +45,78 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
         DeliveredStep::Cancelling { .. } | DeliveredStep::Finished(_) => 2,
     };
     let heading_ref = use_focus_on_screen(screen);
+    // Names in the person's language, sorted their way; a phone's form needs them, an email's does not.
+    let regions = use_memo((messages.lang, channel), |(lang, channel)| match channel {
+        Channel::Email => Vec::new(),
+        Channel::Sms | Channel::Voice => countries::named(lang),
+    });
     let body = match &props.flow.step {
         DeliveredStep::EnterAddress(entry) | DeliveredStep::Creating(entry) => {
             let creating = matches!(props.flow.step, DeliveredStep::Creating(_));
             let (label, hint, input_type, inputmode, autocomplete) = match channel {
-                Channel::Email => (messages.email_label, messages.email_hint, "email", "email", "email"),
-                Channel::Sms | Channel::Voice => (messages.phone_label, messages.phone_hint, "tel", "tel", "tel"),
+                Channel::Email => (messages.email_label(), messages.email_hint(), "email", "email", "email"),
+                Channel::Sms | Channel::Voice => (messages.phone_label(), messages.phone_hint(), "tel", "tel", "tel"),
             };
-            let problem = entry.problem.as_ref().map(|problem| match (problem, channel) {
-                (AddressProblem::Empty, Channel::Email) => messages.email_empty.to_owned(),
-                (AddressProblem::Empty, _) => messages.phone_empty.to_owned(),
-                (AddressProblem::Invalid, Channel::Email) => messages.email_invalid.to_owned(),
-                (AddressProblem::Invalid, _) => messages.phone_invalid.to_owned(),
-                (AddressProblem::Refused(error), _) => i18n::describe(error, messages).to_owned(),
+            let problem = entry.problem.as_ref().and_then(|problem| match (problem, channel) {
+                (AddressProblem::Empty, Channel::Email) => Some(messages.email_empty()),
+                (AddressProblem::Empty, _) => Some(messages.phone_empty()),
+                (AddressProblem::Invalid, Channel::Email) => Some(messages.email_invalid()),
+                (AddressProblem::Invalid, _) => Some(messages.phone_invalid()),
+                (AddressProblem::Refused(_) | AddressProblem::BadExtension, _) => None,
             });
+            let extension_problem = (entry.problem == Some(AddressProblem::BadExtension))
+                .then_some(AttrValue::Static(messages.extension_invalid()));
+            let region_id = format!("{}-region", props.id_prefix);
+            let on_region = {
+                let on_action = props.on_action.clone();
+                Callback::from(move |event: Event| {
+                    let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+                    on_action.emit(DeliveredAction::RegionChanged(select.value()));
+                })
+            };
+            let on_extension = {
+                let on_action = props.on_action.clone();
+                Callback::from(move |typed: String| on_action.emit(DeliveredAction::ExtensionChanged(typed)))
+            };
+            let refusal = match &entry.problem {
+                Some(AddressProblem::Refused(error)) => html! { <Refusal error={error.clone()} messages={messages} /> },
+                _ => Html::default(),
+            };
             let on_change = {
                 let on_action = props.on_action.clone();
                 Callback::from(move |typed: String| on_action.emit(DeliveredAction::AddressChanged(typed)))
             };
             html! {
                 <form class="mfa-address-form" onsubmit={submit(DeliveredAction::SubmitAddress)} novalidate=true>
+                    if channel != Channel::Email {
+                        <div class="mfa-field">
+                            <label for={region_id.clone()}>{ messages.country_label() }</label>
+                            <select id={region_id} name="country" autocomplete="country" disabled={creating}
+                                onchange={on_region}>
+                                { for regions.iter().map(|(name, region, code)| html! {
+                                    <option value={*region} selected={entry.region == *region}>
+                                        { format!("{name} (+{code})") }
+                                    </option>
+                                }) }
+                            </select>
+                        </div>
+                    }
                     <Field id={format!("{}-address", props.id_prefix)} name="address" label={label} hint={hint}
                         value={entry.typed.clone()} problem={problem.map(AttrValue::from)} input_type={input_type}
                         inputmode={inputmode} autocomplete={autocomplete} readonly={creating} on_change={on_change} />
+                    if channel == Channel::Voice {
+                        <Field id={format!("{}-extension", props.id_prefix)} name="extension"
+                            label={messages.extension_label()} hint={messages.extension_hint()}
+                            value={entry.extension.clone()} problem={extension_problem} inputmode="tel"
+                            autocomplete="off" readonly={creating} on_change={on_extension} />
+                    }
+                    { refusal }
                     <div class="mfa-actions">
                         <button type="submit" disabled={creating}>
-                            { if creating { messages.sending_code } else { messages.send_code } }
+                            { if creating { messages.sending_code() } else { messages.send_code() } }
                         </button>
                         <button type="button" onclick={emit(DeliveredAction::Cancel)} disabled={creating}>
-                            { messages.cancel }
+                            { messages.cancel() }
                         </button>
                     </div>
                 </form>
@@ -82,32 +127,35 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
             let problem = entry
                 .problem
                 .as_ref()
-                .map(|problem| AttrValue::from(i18n::code_problem(problem, messages.delivered_code_wrong, messages)));
+                .and_then(|problem| i18n::code_problem(problem, messages.delivered_code_wrong(), messages))
+                .map(AttrValue::from);
             let on_change = {
                 let on_action = props.on_action.clone();
                 Callback::from(move |code: String| on_action.emit(DeliveredAction::CodeChanged(code)))
             };
-            let countdown = if entry.resend_in > 0 { (messages.resend_in)(entry.resend_in) } else { String::new() };
+            let countdown =
+                if entry.resend_in > 0 { i18n::fill(messages.resend_in(), entry.resend_in) } else { String::new() };
             html! {
                 <form class="mfa-code-form" onsubmit={submit(DeliveredAction::SubmitCode)} novalidate=true>
-                    <p role="status"><bdi>{ (messages.code_sent_to)(&entry.sent_to) }</bdi></p>
-                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.delivered_code_label}
-                        hint={messages.delivered_code_hint} value={entry.code.clone()} problem={problem}
+                    <p role="status">{ i18n::fill(messages.code_sent_to(), &entry.sent_to) }</p>
+                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.delivered_code_label()}
+                        hint={messages.delivered_code_hint()} value={entry.code.clone()} problem={problem}
                         inputmode="numeric" autocomplete="one-time-code" readonly={busy} on_change={on_change} />
+                    { code_refusal(entry.problem.as_ref(), messages) }
                     <div class="mfa-actions">
                         <button type="submit" disabled={busy}>
-                            { if busy { messages.verifying } else { messages.verify } }
+                            { if busy { messages.verifying() } else { messages.verify() } }
                         </button>
                         <button type="button" onclick={emit(DeliveredAction::Resend)} disabled={busy || entry.resend_in > 0}>
-                            { messages.resend }
+                            { messages.resend() }
                         </button>
-                        <button type="button" onclick={emit(DeliveredAction::Cancel)} disabled={busy}>{ messages.cancel }</button>
+                        <button type="button" onclick={emit(DeliveredAction::Cancel)} disabled={busy}>{ messages.cancel() }</button>
                     </div>
                     <p class="mfa-hint mfa-countdown">{ countdown }</p>
                 </form>
             }
         }
-        DeliveredStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling }</p> },
+        DeliveredStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling() }</p> },
         DeliveredStep::Finished(_) => Html::default(),
     };
     html! {

@@ -22,7 +22,7 @@ pub fn DeviceList(props: &DeviceListProps) -> Html {
     let messages = props.messages;
     let manager = &props.manager;
     if manager.devices().is_empty() {
-        return html! { <p class="mfa-empty">{ messages.no_devices }</p> };
+        return html! { <p class="mfa-empty">{ messages.no_devices() }</p> };
     }
     let default_id = manager.default_id();
     html! {
@@ -55,12 +55,12 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
     };
     let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
     let status = match device.status {
-        DeviceStatus::Active => messages.status_active,
-        _ => messages.status_activation_required,
+        DeviceStatus::Active => messages.status_active(),
+        _ => messages.status_activation_required(),
     };
     let lock = device.lock.as_ref().filter(|lock| lock.status == "LOCKED").map(|lock| match &lock.expires_at {
-        Some(until) => format!("{} {}", messages.device_locked_short, (messages.locked_until)(until)),
-        None => messages.device_locked_short.to_owned(),
+        Some(until) => format!("{} {}", messages.device_locked_short(), i18n::locked_until(until, messages)),
+        None => messages.device_locked_short().to_owned(),
     });
     let busy = matches!(props.task, Task::SavingName { .. } | Task::Removing { .. } | Task::MakingDefault { .. });
     let mine = |id: &str| id == device.id;
@@ -69,7 +69,7 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
             let saving = matches!(props.task, Task::SavingName { .. });
             let problem = match &props.task {
                 Task::Renaming { problem: Some(RenameProblem::Invalid), .. } => {
-                    Some(AttrValue::from(messages.nickname_invalid))
+                    Some(AttrValue::from(messages.nickname_invalid()))
                 }
                 Task::Renaming { problem: Some(RenameProblem::Refused(error)), .. } => {
                     Some(AttrValue::from(i18n::describe(error, messages)))
@@ -90,24 +90,24 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
             html! {
                 <form class="mfa-rename" onsubmit={on_submit} novalidate=true>
                     <Field id={format!("{}-nickname-{}", props.id_prefix, device.id)} name="nickname"
-                        label={messages.nickname_label} hint={messages.nickname_hint} value={typed.clone()}
+                        label={messages.nickname_label()} hint={messages.nickname_hint()} value={typed.clone()}
                         problem={problem} inputmode="text" autocomplete="off" readonly={saving} on_change={on_change} />
                     <div class="mfa-actions">
-                        <button type="submit" disabled={saving}>{ messages.save }</button>
-                        <button type="button" onclick={emit(ManagerAction::Dismiss)} disabled={saving}>{ messages.cancel }</button>
+                        <button type="submit" disabled={saving}>{ messages.save() }</button>
+                        <button type="button" onclick={emit(ManagerAction::Dismiss)} disabled={saving}>{ messages.cancel() }</button>
                     </div>
                 </form>
             }
         }
         Task::ConfirmingRemoval { device_id, last_active } if mine(device_id) => html! {
-            <div class="mfa-confirm" role="alertdialog" aria-label={messages.remove_question}>
-                <p>{ messages.remove_question }</p>
+            <div class="mfa-confirm" role="alertdialog" aria-label={messages.remove_question()}>
+                <p>{ messages.remove_question() }</p>
                 if *last_active {
-                    <p class="mfa-warning">{ messages.remove_last_warning }</p>
+                    <p class="mfa-warning">{ messages.remove_last_warning() }</p>
                 }
                 <div class="mfa-actions">
-                    <button type="button" onclick={emit(ManagerAction::ConfirmRemove)}>{ messages.remove_confirm }</button>
-                    <button type="button" onclick={emit(ManagerAction::Dismiss)}>{ messages.keep }</button>
+                    <button type="button" onclick={emit(ManagerAction::ConfirmRemove)}>{ messages.remove_confirm() }</button>
+                    <button type="button" onclick={emit(ManagerAction::Dismiss)}>{ messages.keep() }</button>
                 </div>
             </div>
         },
@@ -121,20 +121,20 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
             }
             <span class="mfa-device-status">{ status }</span>
             if props.is_default {
-                <span class="mfa-device-default">{ messages.default_mark }</span>
+                <span class="mfa-device-default">{ messages.default_mark() }</span>
             }
             if let Some(lock) = lock {
                 <span class="mfa-device-lock">{ lock }</span>
             }
             <span class="mfa-device-actions">
                 <button type="button" onclick={emit(ManagerAction::StartRename(device.id.clone()))} disabled={busy}
-                    aria-label={format!("{} {name}", messages.rename)}>{ messages.rename }</button>
+                    aria-label={format!("{} {name}", messages.rename())}>{ messages.rename() }</button>
                 if device.status == DeviceStatus::Active && !props.is_default {
                     <button type="button" onclick={emit(ManagerAction::MakeDefault(device.id.clone()))} disabled={busy}
-                        aria-label={format!("{} {name}", messages.make_default)}>{ messages.make_default }</button>
+                        aria-label={format!("{} {name}", messages.make_default())}>{ messages.make_default() }</button>
                 }
                 <button type="button" onclick={emit(ManagerAction::AskRemove(device.id.clone()))} disabled={busy}
-                    aria-label={format!("{} {name}", messages.remove)}>{ messages.remove }</button>
+                    aria-label={format!("{} {name}", messages.remove())}>{ messages.remove() }</button>
             </span>
             { inline }
         </li>
@@ -143,11 +143,11 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
 
 fn type_name(device_type: &DeviceType, messages: &Messages) -> &'static str {
     match device_type {
-        DeviceType::Totp => messages.authenticator_app,
-        DeviceType::Sms => messages.text_message,
-        DeviceType::Voice => messages.voice_call,
-        DeviceType::Email => messages.email_device,
-        DeviceType::OathToken => messages.hardware_token,
-        DeviceType::Other(_) => messages.other_device,
+        DeviceType::Totp => messages.authenticator_app(),
+        DeviceType::Sms => messages.text_message(),
+        DeviceType::Voice => messages.voice_call(),
+        DeviceType::Email => messages.email_device(),
+        DeviceType::OathToken => messages.hardware_token(),
+        DeviceType::Other(_) => messages.other_device(),
     }
 }

@@ -6,4 +6,5 @@ pub mod field;
 pub mod focus;
 pub mod oath_enrollment;
 pub mod qr_code;
+pub mod refusal;
 pub mod totp_enrollment;

@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use crate::components::field::Field;
 use crate::components::focus::use_focus_on_screen;
+use crate::components::refusal::{Refusal, code_refusal};
 use crate::flows::oath::{OathAction, OathFlow, OathStep, SerialProblem};
 use crate::i18n::{self, Messages};
 
@@ -41,12 +42,15 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
         OathStep::EnterSerial { typed, .. } | OathStep::Creating { typed } => {
             let creating = matches!(props.flow.step, OathStep::Creating { .. });
             let problem = match &props.flow.step {
-                OathStep::EnterSerial { problem: Some(problem), .. } => Some(AttrValue::from(match problem {
-                    SerialProblem::Invalid => messages.serial_invalid,
-                    SerialProblem::Unknown => messages.serial_unknown,
-                    SerialProblem::Failed(error) => i18n::describe(error, messages),
-                })),
+                OathStep::EnterSerial { problem: Some(SerialProblem::Invalid), .. } => Some(messages.serial_invalid()),
+                OathStep::EnterSerial { problem: Some(SerialProblem::Unknown), .. } => Some(messages.serial_unknown()),
                 _ => None,
+            };
+            let refusal = match &props.flow.step {
+                OathStep::EnterSerial { problem: Some(SerialProblem::Failed(error)), .. } => {
+                    html! { <Refusal error={error.clone()} messages={messages} /> }
+                }
+                _ => Html::default(),
             };
             let on_change = {
                 let on_action = props.on_action.clone();
@@ -54,12 +58,13 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             };
             html! {
                 <form class="mfa-serial-form" onsubmit={submit(OathAction::SubmitSerial)} novalidate=true>
-                    <Field id={format!("{}-serial", props.id_prefix)} name="serial" label={messages.serial_label}
-                        hint={messages.serial_hint} value={typed.clone()} problem={problem} inputmode="text"
+                    <Field id={format!("{}-serial", props.id_prefix)} name="serial" label={messages.serial_label()}
+                        hint={messages.serial_hint()} value={typed.clone()} problem={problem.map(AttrValue::from)} inputmode="text"
                         autocomplete="off" readonly={creating} on_change={on_change} />
+                    { refusal }
                     <div class="mfa-actions">
-                        <button type="submit" disabled={creating}>{ messages.continue_label }</button>
-                        <button type="button" onclick={emit(OathAction::Cancel)} disabled={creating}>{ messages.cancel }</button>
+                        <button type="submit" disabled={creating}>{ messages.continue_label() }</button>
+                        <button type="button" onclick={emit(OathAction::Cancel)} disabled={creating}>{ messages.cancel() }</button>
                     </div>
                 </form>
             }
@@ -69,7 +74,8 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             let problem = entry
                 .problem
                 .as_ref()
-                .map(|problem| AttrValue::from(i18n::code_problem(problem, messages.oath_code_wrong, messages)));
+                .and_then(|problem| i18n::code_problem(problem, messages.oath_code_wrong(), messages))
+                .map(AttrValue::from);
             let on_change = {
                 let on_action = props.on_action.clone();
                 Callback::from(move |code: String| on_action.emit(OathAction::CodeChanged(code)))
@@ -77,24 +83,25 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             html! {
                 <form class="mfa-code-form" onsubmit={submit(OathAction::SubmitCode)} novalidate=true>
                     if entry.resyncing {
-                        <p role="status" class="mfa-resync">{ messages.oath_next_code }</p>
+                        <p role="status" class="mfa-resync">{ messages.oath_next_code() }</p>
                     }
-                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.oath_code_label}
-                        hint={messages.oath_code_hint} value={entry.code.clone()} problem={problem}
+                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.oath_code_label()}
+                        hint={messages.oath_code_hint()} value={entry.code.clone()} problem={problem}
                         inputmode="numeric" autocomplete="one-time-code" readonly={busy} on_change={on_change} />
+                    { code_refusal(entry.problem.as_ref(), messages) }
                     <div class="mfa-actions">
-                        <button type="submit" disabled={busy}>{ if busy { messages.verifying } else { messages.verify } }</button>
-                        <button type="button" onclick={emit(OathAction::Cancel)} disabled={busy}>{ messages.cancel }</button>
+                        <button type="submit" disabled={busy}>{ if busy { messages.verifying() } else { messages.verify() } }</button>
+                        <button type="button" onclick={emit(OathAction::Cancel)} disabled={busy}>{ messages.cancel() }</button>
                     </div>
                 </form>
             }
         }
-        OathStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling }</p> },
+        OathStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling() }</p> },
         OathStep::Finished(_) => Html::default(),
     };
     html! {
         <section class="mfa-enroll-oath" aria-labelledby={heading_id.clone()}>
-            <h2 id={heading_id} tabindex="-1" ref={heading_ref}>{ messages.oath_heading }</h2>
+            <h2 id={heading_id} tabindex="-1" ref={heading_ref}>{ messages.oath_heading() }</h2>
             { body }
         </section>
     }

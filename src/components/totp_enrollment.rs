@@ -6,7 +6,8 @@ use yew::prelude::*;
 use crate::components::field::Field;
 use crate::components::focus::use_focus_on_screen;
 use crate::components::qr_code::QrCode;
-use crate::flows::totp::{CodeEntry, TotpAction, TotpFlow, TotpStep};
+use crate::components::refusal::{Refusal, code_refusal};
+use crate::flows::totp::{CodeEntry, TotpAction, TotpFlow, TotpStep, with_issuer};
 use crate::i18n::{self, Messages};
 
 #[derive(Properties, PartialEq)]
@@ -16,6 +17,9 @@ pub struct TotpEnrollmentProps {
     pub messages: &'static Messages,
     /// Makes the ids of this widget instance's fields unique on the page.
     pub id_prefix: AttrValue,
+    /// The name that authenticator apps show beside the account.
+    #[prop_or_default]
+    pub issuer: Option<AttrValue>,
 }
 
 #[component]
@@ -32,28 +36,28 @@ pub fn TotpEnrollment(props: &TotpEnrollmentProps) -> Html {
     };
     let heading_ref = use_focus_on_screen(screen);
     let body = match &props.flow.step {
-        TotpStep::Creating => html! { <p role="status">{ messages.totp_creating }</p> },
+        TotpStep::Creating => html! { <p role="status">{ messages.totp_creating() }</p> },
         TotpStep::CreateFailed(error) => html! {
             <>
-                <p role="alert" class="mfa-error">{ i18n::describe(error, messages) }</p>
-                <button type="button" onclick={action(TotpAction::Retry)}>{ messages.retry }</button>
-                <button type="button" onclick={action(TotpAction::Cancel)}>{ messages.cancel }</button>
+                <Refusal error={error.clone()} messages={messages} />
+                <button type="button" onclick={action(TotpAction::Retry)}>{ messages.retry() }</button>
+                <button type="button" onclick={action(TotpAction::Cancel)}>{ messages.cancel() }</button>
             </>
         },
         TotpStep::AwaitingCode(entry) => html! {
             <CodeForm entry={entry.clone()} checking={false} on_action={props.on_action.clone()}
-                messages={messages} id_prefix={props.id_prefix.clone()} />
+                messages={messages} id_prefix={props.id_prefix.clone()} issuer={props.issuer.clone()} />
         },
         TotpStep::Verifying(entry) => html! {
             <CodeForm entry={entry.clone()} checking={true} on_action={props.on_action.clone()}
-                messages={messages} id_prefix={props.id_prefix.clone()} />
+                messages={messages} id_prefix={props.id_prefix.clone()} issuer={props.issuer.clone()} />
         },
-        TotpStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling }</p> },
+        TotpStep::Cancelling { .. } => html! { <p role="status">{ messages.cancelling() }</p> },
         TotpStep::Finished(_) => Html::default(),
     };
     html! {
         <section class="mfa-enroll-totp" aria-labelledby={format!("{}-totp-heading", props.id_prefix)}>
-            <h2 id={format!("{}-totp-heading", props.id_prefix)} tabindex="-1" ref={heading_ref}>{ messages.totp_heading }</h2>
+            <h2 id={format!("{}-totp-heading", props.id_prefix)} tabindex="-1" ref={heading_ref}>{ messages.totp_heading() }</h2>
             { body }
         </section>
     }
@@ -67,6 +71,7 @@ struct CodeFormProps {
     on_action: Callback<TotpAction>,
     messages: &'static Messages,
     id_prefix: AttrValue,
+    issuer: Option<AttrValue>,
 }
 
 #[component]
@@ -74,11 +79,16 @@ fn CodeForm(props: &CodeFormProps) -> Html {
     let messages = props.messages;
     let copied = use_state(|| false);
     let enrollment = &props.entry.enrollment;
+    let key_uri = match &props.issuer {
+        Some(issuer) => with_issuer(&enrollment.key_uri, issuer),
+        None => enrollment.key_uri.clone(),
+    };
     let problem = props
         .entry
         .problem
         .as_ref()
-        .map(|problem| AttrValue::from(i18n::code_problem(problem, messages.code_wrong, messages)));
+        .and_then(|problem| i18n::code_problem(problem, messages.code_wrong(), messages))
+        .map(AttrValue::from);
     let on_code = {
         let on_action = props.on_action.clone();
         Callback::from(move |code: String| on_action.emit(TotpAction::CodeChanged(code)))
@@ -108,22 +118,30 @@ fn CodeForm(props: &CodeFormProps) -> Html {
     };
     html! {
         <form class="mfa-code-form" onsubmit={on_submit} novalidate=true>
-            <p>{ messages.totp_scan }</p>
-            <QrCode text={enrollment.key_uri.clone()} label={messages.qr_label} />
+            <p>{ messages.totp_scan() }</p>
+            <QrCode text={key_uri.clone()} label={messages.qr_label()} />
+            // Shown on touch screens only (the style sheet decides), where the app is on the same device.
+            <a class="mfa-open-app" href={key_uri}>{ messages.open_in_app() }</a>
             <p class="mfa-secret">
-                <span>{ messages.secret_label }{ ": " }</span>
-                <code class="mfa-secret-value" translate="no">{ group_by_four(&enrollment.secret) }</code>
-                <button type="button" onclick={on_copy}>{ messages.copy_secret }</button>
-                <span role="status" class="mfa-copied">{ if *copied { messages.copied } else { "" } }</span>
+                <span>{ messages.secret_label() }{ ": " }</span>
+                <code class="mfa-secret-value" translate="no" dir="ltr">{ group_by_four(&enrollment.secret) }</code>
+                <button type="button" onclick={on_copy}>{ messages.copy_secret() }</button>
+                <span role="status" class="mfa-copied">{ if *copied { messages.copied() } else { "" } }</span>
             </p>
-            <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.code_label}
-                hint={messages.code_hint} value={props.entry.code.clone()} problem={problem}
+            // A list that a screen reader steps through, one character per item.
+            <details class="mfa-spelled">
+                <summary>{ messages.spell_secret() }</summary>
+                <ol translate="no" dir="ltr">{ for enrollment.secret.chars().map(|c| html! { <li>{ c }</li> }) }</ol>
+            </details>
+            <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.code_label()}
+                hint={messages.code_hint()} value={props.entry.code.clone()} problem={problem}
                 inputmode="numeric" autocomplete="one-time-code" readonly={props.checking} on_change={on_code} />
+            { code_refusal(props.entry.problem.as_ref(), messages) }
             <div class="mfa-actions">
                 <button type="submit" disabled={props.checking}>
-                    { if props.checking { messages.verifying } else { messages.verify } }
+                    { if props.checking { messages.verifying() } else { messages.verify() } }
                 </button>
-                <button type="button" onclick={on_cancel} disabled={props.checking}>{ messages.cancel }</button>
+                <button type="button" onclick={on_cancel} disabled={props.checking}>{ messages.cancel() }</button>
             </div>
         </form>
     }

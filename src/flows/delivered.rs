@@ -11,6 +11,7 @@ use yew::Reducible;
 
 use super::{CodeProblem, check_code, digits_of, problem_of};
 use crate::api::ApiError;
+use crate::countries;
 
 /// Delivered codes have 6 to 10 digits, as the environment's policy sets.
 const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
@@ -44,13 +45,17 @@ impl Channel {
     }
 
     /// The phone number or address as it goes to the server, or why it cannot.
-    fn address(self, typed: &str) -> Result<String, AddressProblem> {
-        let typed = typed.trim();
+    fn address(self, entry: &AddressEntry) -> Result<String, AddressProblem> {
+        let typed = entry.typed.trim();
         if typed.is_empty() {
             return Err(AddressProblem::Empty);
         }
+        if self == Self::Voice && !entry.extension.is_empty() && !validate::is_extension(&entry.extension) {
+            return Err(AddressProblem::BadExtension);
+        }
         match self {
-            Self::Sms | Self::Voice => validate::normalize_phone(typed).ok_or(AddressProblem::Invalid),
+            Self::Sms | Self::Voice => validate::normalize_phone(&countries::international(typed, &entry.region))
+                .ok_or(AddressProblem::Invalid),
             Self::Email => validate::is_email(typed).then(|| typed.to_owned()).ok_or(AddressProblem::Invalid),
         }
     }
@@ -78,6 +83,10 @@ pub enum DeliveredStep {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressEntry {
     pub typed: String,
+    /// The region whose calling code a national number takes, such as `DE`.
+    pub region: String,
+    /// A voice call's extension; empty for none.
+    pub extension: String,
     pub problem: Option<AddressProblem>,
 }
 
@@ -87,6 +96,8 @@ pub enum AddressProblem {
     Empty,
     /// Not a plausible international number, or not an email address.
     Invalid,
+    /// A voice extension with something other than digits, `,`, `#` and `*`.
+    BadExtension,
     /// The server refused it, or could not be reached.
     Refused(ApiError),
 }
@@ -105,6 +116,8 @@ pub struct CodeEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveredAction {
     AddressChanged(String),
+    RegionChanged(String),
+    ExtensionChanged(String),
     SubmitAddress,
     Created(Result<Device, ApiError>),
     CodeChanged(String),
@@ -135,18 +148,23 @@ pub struct DeliveredFlow {
 }
 
 impl DeliveredFlow {
-    pub fn new(channel: Channel, resend_seconds: u32) -> Self {
-        Self { channel, step: DeliveredStep::EnterAddress(AddressEntry::default()), resend_seconds }
+    /// A flow for `channel`, whose national numbers take `region`'s calling code until the person picks another.
+    pub fn new(channel: Channel, resend_seconds: u32, region: String) -> Self {
+        let entry = AddressEntry { region, ..AddressEntry::default() };
+        Self { channel, step: DeliveredStep::EnterAddress(entry), resend_seconds }
     }
 
     pub fn pending_request(&self) -> Option<DeliveredRequest> {
         match &self.step {
             DeliveredStep::Creating(entry) => {
-                let address = self.channel.address(&entry.typed).ok()?;
+                let address = self.channel.address(entry).ok()?;
                 let mut request = CreateDevice::of_type(self.channel.device_type());
                 match self.channel {
                     Channel::Email => request.email = Some(address),
                     Channel::Sms | Channel::Voice => request.phone = Some(address),
+                }
+                if self.channel == Channel::Voice && !entry.extension.is_empty() {
+                    request.extension = Some(entry.extension.clone());
                 }
                 Some(DeliveredRequest::Create(request))
             }
@@ -170,8 +188,16 @@ impl DeliveredFlow {
         use DeliveredStep as S;
         let channel = self.channel;
         let step = match (self.step, action) {
-            (S::EnterAddress(_), A::AddressChanged(typed)) => S::EnterAddress(AddressEntry { typed, problem: None }),
-            (S::EnterAddress(entry), A::SubmitAddress) => match channel.address(&entry.typed) {
+            (S::EnterAddress(entry), A::AddressChanged(typed)) => {
+                S::EnterAddress(AddressEntry { typed, problem: None, ..entry })
+            }
+            (S::EnterAddress(entry), A::RegionChanged(region)) => {
+                S::EnterAddress(AddressEntry { region, problem: None, ..entry })
+            }
+            (S::EnterAddress(entry), A::ExtensionChanged(extension)) => {
+                S::EnterAddress(AddressEntry { extension, problem: None, ..entry })
+            }
+            (S::EnterAddress(entry), A::SubmitAddress) => match channel.address(&entry) {
                 Ok(_) => S::Creating(AddressEntry { problem: None, ..entry }),
                 Err(problem) => S::EnterAddress(AddressEntry { problem: Some(problem), ..entry }),
             },
@@ -265,7 +291,7 @@ mod tests {
     }
 
     fn typed(channel: Channel, address: &str) -> DeliveredFlow {
-        DeliveredFlow::new(channel, 30)
+        DeliveredFlow::new(channel, 30, String::new())
             .next(DeliveredAction::AddressChanged(address.into()))
             .next(DeliveredAction::SubmitAddress)
     }
@@ -292,6 +318,35 @@ mod tests {
     }
 
     #[test]
+    fn a_national_number_takes_the_chosen_country_code() {
+        let flow = DeliveredFlow::new(Channel::Sms, 30, "US".into())
+            .next(DeliveredAction::RegionChanged("DE".into()))
+            .next(DeliveredAction::AddressChanged("0151 2345 6789".into()))
+            .next(DeliveredAction::SubmitAddress);
+        let Some(DeliveredRequest::Create(request)) = flow.pending_request() else { panic!("{flow:?}") };
+        assert_eq!(request.phone.as_deref(), Some("+4915123456789"));
+    }
+
+    #[test]
+    fn a_voice_call_may_have_an_extension_which_is_checked_first() {
+        let with = |extension: &str| {
+            DeliveredFlow::new(Channel::Voice, 30, "US".into())
+                .next(DeliveredAction::AddressChanged("512 520 1234".into()))
+                .next(DeliveredAction::ExtensionChanged(extension.into()))
+                .next(DeliveredAction::SubmitAddress)
+        };
+        let Some(DeliveredRequest::Create(request)) = with("1234#").pending_request() else { panic!() };
+        assert_eq!((request.phone.as_deref(), request.extension.as_deref()), (Some("+15125201234"), Some("1234#")));
+        let Some(DeliveredRequest::Create(request)) = with("").pending_request() else { panic!() };
+        assert_eq!(request.extension, None);
+        let refused = with("ext 12");
+        assert!(
+            matches!(&refused.step, DeliveredStep::EnterAddress(entry) if entry.problem == Some(AddressProblem::BadExtension))
+        );
+        assert_eq!(refused.pending_request(), None);
+    }
+
+    #[test]
     fn an_implausible_number_or_address_is_explained_before_any_request() {
         for (channel, address, problem) in [
             (Channel::Sms, "", AddressProblem::Empty),
@@ -302,7 +357,11 @@ mod tests {
             let flow = typed(channel, address);
             assert_eq!(
                 flow.step,
-                DeliveredStep::EnterAddress(AddressEntry { typed: address.into(), problem: Some(problem) })
+                DeliveredStep::EnterAddress(AddressEntry {
+                    typed: address.into(),
+                    problem: Some(problem),
+                    ..AddressEntry::default()
+                })
             );
             assert_eq!(flow.pending_request(), None);
         }
@@ -399,7 +458,7 @@ mod tests {
             Some(DeliveredRequest::Delete { device_id: "1237625c-12f9-4ab1-8656-351142b6c100".into() })
         );
         assert_eq!(cancelling.next(DeliveredAction::Cancelled).step, DeliveredStep::Finished(None));
-        let before_create = DeliveredFlow::new(Channel::Email, 30).next(DeliveredAction::Cancel);
+        let before_create = DeliveredFlow::new(Channel::Email, 30, String::new()).next(DeliveredAction::Cancel);
         assert_eq!(before_create.step, DeliveredStep::Finished(None), "nothing was created, nothing to remove");
     }
 }

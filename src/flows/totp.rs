@@ -141,8 +141,47 @@ fn enrollment_of(device: Device) -> Option<Enrollment> {
     Some(Enrollment { device_id: device.id, secret: device.secret?, key_uri: device.key_uri? })
 }
 
+/// The key URI with `issuer` as the name that authenticator apps show: Key URI Format puts it both before the
+/// account in the label and in the `issuer` parameter. The secret is untouched, so the codes stay the same.
+pub fn with_issuer(key_uri: &str, issuer: &str) -> String {
+    let Some((label, query)) = key_uri.strip_prefix("otpauth://totp/").and_then(|rest| rest.split_once('?')) else {
+        return key_uri.to_owned();
+    };
+    let account = label.rsplit_once([':']).or_else(|| label.rsplit_once("%3A")).map_or(label, |(_, account)| account);
+    let parameters = query.split('&').filter(|parameter| !parameter.starts_with("issuer="));
+    let issuer = percent_encode(issuer);
+    let query = parameters.chain([format!("issuer={issuer}").as_str()]).collect::<Vec<_>>().join("&");
+    format!("otpauth://totp/{issuer}:{account}?{query}")
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved characters.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(byte).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_issuer_names_the_account_in_the_label_and_the_parameter() {
+        use super::with_issuer;
+        let uri = "otpauth://totp/ada%40example.com?secret=GEZDGNBV";
+        assert_eq!(
+            with_issuer(uri, "Acme Bank"),
+            "otpauth://totp/Acme%20Bank:ada%40example.com?secret=GEZDGNBV&issuer=Acme%20Bank"
+        );
+        let labelled = "otpauth://totp/Old:ada?issuer=Old&secret=GEZDGNBV&digits=6";
+        assert_eq!(
+            with_issuer(labelled, "Néo"),
+            "otpauth://totp/N%C3%A9o:ada?secret=GEZDGNBV&digits=6&issuer=N%C3%A9o"
+        );
+        assert_eq!(with_issuer("not a key uri", "Acme"), "not a key uri");
+    }
+
     use devices_api::{DeviceStatus, DeviceType, InnerError};
 
     use super::*;

@@ -10,7 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use mfa_enroll_proxy::{Config, Proxy};
+pub use mfa_enroll_proxy::Config;
+use mfa_enroll_proxy::Proxy;
 use thirtyfour::prelude::*;
 use tokio::sync::oneshot;
 
@@ -42,7 +43,13 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let config = Config { site_dir: Some(site_dir()), ..Config::default() };
+        Self::start_with(|_| {}).await
+    }
+
+    /// A harness whose proxy has the defaults changed by `configure`, such as its rate limits or identity mode.
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config { site_dir: Some(site_dir()), ..Config::default() };
+        configure(&mut config);
         let proxy = Proxy::start(config).await.expect("the proxy starts");
         let simulator_url = proxy.simulator_url().expect("the embedded simulator runs").to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
@@ -60,14 +67,15 @@ impl Harness {
         self.driver.query(by).wait(PAGE_WAIT, POLL).first().await.expect("the element appears")
     }
 
-    /// The first element matching `by` whose text is `text`, waiting for it to appear. Elements that the widget
-    /// re-renders while they are read go stale; the search then starts again.
+    /// The first element matching `by` whose text is `text`, waiting for it to appear. The invisible marks that
+    /// isolate a value for bidirectional text (U+2068, U+2069) are not compared. Elements that the widget re-renders
+    /// while they are read go stale; the search then starts again.
     pub async fn find_with_text(&self, by: By, text: &str) -> WebElement {
         let deadline = std::time::Instant::now() + PAGE_WAIT;
         loop {
             if let Ok(elements) = self.driver.find_all(by.clone()).await {
                 for element in elements {
-                    if element.text().await.is_ok_and(|shown| shown.trim() == text) {
+                    if element.text().await.is_ok_and(|shown| visible(&shown) == text) {
                         return element;
                     }
                 }
@@ -75,6 +83,23 @@ impl Harness {
             assert!(std::time::Instant::now() < deadline, "no element with text {text:?} appeared");
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Looks at the page as it is now at 1280, 360 and 320 px wide: nothing may scroll sideways at any width, and
+    /// the 1280 and 360 px views are saved as `target/screenshots/{screen}-{width}.png` for a person to look at.
+    pub async fn check_screen_widths(&self, screen: &str) {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&folder).expect("a screenshot folder");
+        for width in [1280, 360, 320] {
+            self.driver.set_window_rect(0, 0, width, 900).await.expect("the window resizes");
+            let overflow = format!("return document.documentElement.scrollWidth <= {width}");
+            self.wait_until(&format!("{screen} fits {width} px without scrolling sideways"), &overflow).await;
+            if width != 320 {
+                let png = self.driver.screenshot_as_png().await.expect("a screenshot");
+                std::fs::write(folder.join(format!("{screen}-{width}.png")), png).expect("the screenshot is saved");
+            }
+        }
+        self.driver.set_window_rect(0, 0, 1024, 1400).await.expect("the window resizes back");
     }
 
     /// Waits until `script` returns true in the page.
@@ -148,6 +173,11 @@ impl Drop for Harness {
         self.chromedriver.kill().ok();
         self.chromedriver.wait().ok();
     }
+}
+
+/// `shown` as a person reads it: without the isolates around values, and without surrounding space.
+fn visible(shown: &str) -> String {
+    shown.replace(['\u{2068}', '\u{2069}'], "").trim().to_owned()
 }
 
 async fn start_browser() -> (Child, WebDriver) {
@@ -225,15 +255,17 @@ pub fn decode_qr(png: &[u8]) -> String {
     content
 }
 
-/// What the page loads, compressed as a server would send it: the gzip -9 size of each `.wasm`, `.js` and `.css`
-/// file in the built site, by file name.
+/// What the page loads, compressed as a server would send it: the gzip -9 size of each `.wasm`, `.js`, `.css` and
+/// `.json` file in a folder of the built site, by file name.
 pub fn payload_gzip_sizes(site: &std::path::Path) -> Vec<(String, usize)> {
     use std::io::Write;
     let mut sizes: Vec<(String, usize)> = std::fs::read_dir(site)
         .expect("the site folder")
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm" || ext == "js" || ext == "css"))
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ["wasm", "js", "css", "json"].iter().any(|known| ext == *known))
+        })
         .map(|path| {
             let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             encoder.write_all(&std::fs::read(&path).expect("readable")).expect("compressed");

@@ -1,4 +1,5 @@
-//! axe-core (WCAG 2.x A and AA) on every screen of the widget, in English, as a person reaches each one.
+//! axe-core (WCAG 2.x A and AA) on every screen of the widget, in English, as a person reaches each one; each
+//! screen must also fit 360 and 320 px without scrolling sideways, and is saved as a screenshot at 1280 and 360 px.
 
 use e2e::{Harness, totp_now};
 use thirtyfour::prelude::*;
@@ -19,42 +20,51 @@ async fn every_screen_passes_axe() {
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.find_with_text(By::Css("button"), "Add authenticator app").await;
     harness.assert_accessible("the empty list").await;
+    harness.check_screen_widths("list-empty").await;
 
     click(&harness, "Add authenticator app").await;
     let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text").replace(' ', "");
     harness.assert_accessible("the authenticator app's QR code").await;
+    harness.check_screen_widths("totp").await;
     type_into(&harness, "otp", "12a").await;
     click(&harness, "Verify").await;
     harness.find_with_text(By::Css("p[role='alert']"), "The code has digits only. Check what you typed.").await;
     harness.assert_accessible("a code problem").await;
+    harness.check_screen_widths("totp-code-problem").await;
     type_into(&harness, "otp", &totp_now(&secret)).await;
     click(&harness, "Verify").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
     harness.assert_accessible("the list with a device").await;
+    harness.check_screen_widths("list-one-device").await;
 
     click(&harness, "Add text message (SMS)").await;
     type_into(&harness, "address", "12").await;
     click(&harness, "Send code").await;
     harness.find(By::Css(".mfa-address-form p[role='alert']:not(:empty)")).await;
     harness.assert_accessible("a phone problem").await;
+    harness.check_screen_widths("sms-phone-problem").await;
     type_into(&harness, "address", "+15125201234").await;
     click(&harness, "Send code").await;
     harness.find_with_text(By::Css("button"), "Send a new code").await;
     harness.assert_accessible("the SMS code step with its countdown").await;
+    harness.check_screen_widths("sms-code").await;
     click(&harness, "Cancel").await;
 
     click(&harness, "Add hardware token").await;
     harness.find_with_text(By::Css("label"), "Serial number").await;
     harness.assert_accessible("the hardware token's serial").await;
+    harness.check_screen_widths("oath-serial").await;
     click(&harness, "Cancel").await;
 
     harness.find(By::Css("button[aria-label='Rename Authenticator app']")).await.click().await.expect("click");
     harness.find(By::Css("input[name='nickname']")).await;
     harness.assert_accessible("renaming").await;
+    harness.check_screen_widths("rename").await;
     click(&harness, "Cancel").await;
     harness.find(By::Css("button[aria-label='Remove Authenticator app']")).await.click().await.expect("click");
     harness.find(By::Css(".mfa-warning")).await;
     harness.assert_accessible("the removal confirmation").await;
+    harness.check_screen_widths("remove-confirm").await;
     harness.stop().await;
 }
 

@@ -37,11 +37,24 @@ async fn a_person_enrolls_an_authenticator_app_and_removes_it() {
     assert_eq!(created.json()["status"], "ACTIVATION_REQUIRED");
     assert!(created.json().get("_links").is_none(), "the proxy removes _links");
 
+    // The proxy names the issuer (its `issuer` setting): apps show it beside the account; the secret is the same.
+    let (account, parameters) =
+        key_uri.strip_prefix("otpauth://totp/").and_then(|rest| rest.split_once('?')).expect("a key URI");
+    let labelled = format!("otpauth://totp/mfa-enroll%20demo:{account}?{parameters}&issuer=mfa-enroll%20demo");
     let png = qr.screenshot_as_png().await.expect("a screenshot of the QR code");
-    assert_eq!(decode_qr(&png), key_uri, "the QR code on screen encodes the server's keyUri");
+    assert_eq!(decode_qr(&png), labelled, "the QR code on screen encodes the server's keyUri with the issuer");
+    let open_in_app = harness.find(By::Css("a.mfa-open-app")).await;
+    assert_eq!(open_in_app.attr("href").await.expect("attr").as_deref(), Some(labelled.as_str()));
+    assert!(!open_in_app.is_displayed().await.expect("display"), "the otpauth link is for touch screens only");
     let shown = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text");
     assert_eq!(shown.replace(' ', ""), secret);
     assert!(shown.split(' ').all(|group| group.len() <= 4), "the secret is grouped by four: {shown}");
+    harness.find(By::Css(".mfa-spelled summary")).await.click().await.expect("click");
+    let mut spelled = String::new();
+    for item in harness.driver.find_all(By::Css(".mfa-spelled li")).await.expect("the spelled secret") {
+        spelled += &item.text().await.expect("text");
+    }
+    assert_eq!(spelled, secret, "the secret, one list item per character");
 
     let code_field = harness.find(By::Css("input[name='otp']")).await;
     assert_eq!(code_field.attr("autocomplete").await.expect("attr").as_deref(), Some("one-time-code"));

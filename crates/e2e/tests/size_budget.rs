@@ -1,9 +1,12 @@
 //! The size budget, enforced from the first day: what the page loads (wasm, JS and CSS of the release build) must
-//! stay within 150 KiB under gzip -9.
+//! stay within 165 KiB under gzip -9. It was 150 KiB until the languages, the country selector, the voice extension
+//! and the rate-limit countdown came; BENCHMARKS.md gives each step. A catalogue is fetched only in the language in
+//! use, so English costs nothing extra and each other language costs its own catalogue, within 3 KiB.
 
 use e2e::{payload_gzip_sizes, site_dir};
 
-const BUDGET_BYTES: usize = 150 * 1024;
+const BUDGET_BYTES: usize = 165 * 1024;
+const CATALOGUE_BUDGET_BYTES: usize = 3 * 1024;
 
 #[test]
 fn the_release_payload_fits_the_budget() {
@@ -17,4 +20,14 @@ fn the_release_payload_fits_the_budget() {
         total <= BUDGET_BYTES,
         "the payload is {total} bytes under gzip -9, over the budget of {BUDGET_BYTES}: {sizes:?}"
     );
+}
+
+#[test]
+fn each_catalogue_fits_its_budget() {
+    let catalogues = payload_gzip_sizes(&site_dir().join("locales"));
+    assert_eq!(catalogues.len(), 5, "de, fr, es, ja and ar: {catalogues:?}");
+    for (name, size) in catalogues {
+        println!("{name}: {:.1} KiB gzip -9", size as f64 / 1024.0);
+        assert!(size <= CATALOGUE_BUDGET_BYTES, "{name} is {size} bytes under gzip -9");
+    }
 }

@@ -33,19 +33,21 @@ async fn a_person_adds_a_phone_for_text_messages() {
     assert_eq!(phone.attr("type").await.expect("attr").as_deref(), Some("tel"));
     assert_eq!(phone.attr("autocomplete").await.expect("attr").as_deref(), Some("tel"));
 
-    type_into(&harness, "address", "555-1234").await;
+    let country = harness.find(By::Css("select[name='country']")).await;
+    assert_eq!(country.value().await.expect("value").as_deref(), Some("US"), "the page's locale (en) means the US");
+    type_into(&harness, "address", "555").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness
         .find_with_text(
             By::Css("p[role='alert']"),
-            "This is not a phone number we can reach. Start with + and the country code.",
+            "This is not a phone number we can reach. Check the number and the country.",
         )
         .await;
     assert!(outbox(&harness).await.is_empty(), "nothing was sent for an implausible number");
 
     type_into(&harness, "address", "+1 (512) 520-1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
-    harness.find_with_text(By::Css("p[role='status'] bdi"), "We sent a code to •••• 1234.").await;
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.wait_until("focus moves to the heading of the code step", heading_has_focus).await;
     let sent = outbox(&harness).await;
     assert_eq!(sent.len(), 1);
@@ -82,12 +84,56 @@ async fn cancelling_removes_the_half_made_device() {
     harness.find_with_text(By::Css("button"), "Add email").await.click().await.expect("click");
     type_into(&harness, "address", "ada@example.com").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
-    harness.find_with_text(By::Css("p[role='status'] bdi"), "We sent a code to a•••@example.com.").await;
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to a•••@example.com.").await;
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
     // The methods to add come back once the flow has ended, which is after its delete has answered.
     harness.find_with_text(By::Css("button"), "Add email").await;
     let devices: Value =
         reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
     assert_eq!(devices["_embedded"]["devices"], serde_json::json!([]), "nothing half-done stays behind");
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_adds_a_voice_call_with_a_national_number_and_an_extension() {
+    let harness = Harness::start().await;
+    // PingOne keeps extensions only when the environment's MFA settings allow them; its default is off.
+    let allowed = reqwest::Client::new()
+        .put(format!("{}/sim/settings", harness.simulator_url))
+        .json(&serde_json::json!({ "phoneExtensionsEnabled": true }))
+        .send()
+        .await
+        .expect("answer");
+    assert!(allowed.status().is_success());
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add voice call").await.click().await.expect("click");
+    harness.find_with_text(By::Css("h2"), "Add a phone for voice calls").await;
+    let country = harness.find(By::Css("select[name='country']")).await;
+    let germany = harness.find_with_text(By::Css("select[name='country'] option"), "Germany (+49)").await;
+    assert_eq!(germany.value().await.expect("value").as_deref(), Some("DE"));
+    germany.click().await.expect("choose Germany");
+    assert_eq!(country.value().await.expect("value").as_deref(), Some("DE"));
+    type_into(&harness, "address", "0151 2345 6789").await;
+
+    type_into(&harness, "extension", "ext. 12").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness
+        .find_with_text(By::Css("p[role='alert']"), "An extension has digits, commas, # and * only, up to 16 of them.")
+        .await;
+    assert!(outbox(&harness).await.is_empty(), "nothing was sent for a bad extension");
+
+    type_into(&harness, "extension", "12#").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 6789.").await;
+    let sent = outbox(&harness).await;
+    assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("VOICE"), Some("+4915123456789")));
+    let devices: Value =
+        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(devices["_embedded"]["devices"][0]["extension"], "12#", "the extension reached the server");
+
+    type_into(&harness, "otp", sent[0]["otp"].as_str().expect("a code")).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    harness.find_with_text(By::Css(".mfa-device-name"), "Voice call").await;
     harness.stop().await;
 }
