@@ -52,9 +52,12 @@ pub fn check_code(code: &str, lengths: RangeInclusive<usize>) -> Result<(), Code
 /// What the server's refusal of a code means for the person.
 pub fn problem_of(error: ApiError) -> CodeProblem {
     match error.detail_code() {
-        Some(codes::INVALID_OTP) => {
-            CodeProblem::Wrong { attempts_left: error.inner().and_then(|inner| inner.remaining_attempts) }
-        }
+        // The last allowed wrong code locks the device: no tries are left, and the lock's end comes with the next
+        // request.
+        Some(codes::INVALID_OTP) => match error.inner().and_then(|inner| inner.remaining_attempts) {
+            Some(0) => CodeProblem::Locked { until: None },
+            attempts_left => CodeProblem::Wrong { attempts_left },
+        },
         Some(codes::OTP_EXPIRED) => CodeProblem::Expired,
         Some(codes::DEVICE_LOCKED) => {
             CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) }

@@ -269,6 +269,16 @@ mod tests {
     }
 
     #[test]
+    fn the_last_allowed_wrong_code_is_said_as_a_lock() {
+        let flow = typed("123456").next(TotpAction::Verified(Err(refused(
+            "INVALID_OTP",
+            "otp",
+            Some(InnerError { remaining_attempts: Some(0), ..InnerError::default() }),
+        ))));
+        assert_eq!(problem(&flow), Some(CodeProblem::Locked { until: None }));
+    }
+
+    #[test]
     fn a_locked_device_and_other_failures_are_told_apart() {
         let locked = typed("123456").next(TotpAction::Verified(Err(refused(
             "DEVICE_LOCKED",

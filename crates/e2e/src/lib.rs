@@ -48,6 +48,15 @@ impl Harness {
 
     /// A harness whose proxy has the defaults changed by `configure`, such as its rate limits or identity mode.
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_in(configure, Screen::Desktop).await
+    }
+
+    /// A harness whose browser is a 360 px touch phone, as Chromium's device emulation makes it.
+    pub async fn start_on_phone() -> Self {
+        Self::start_in(|_| {}, Screen::TouchPhone).await
+    }
+
+    async fn start_in(configure: impl FnOnce(&mut Config), screen: Screen) -> Self {
         let mut config = Config { site_dir: Some(site_dir()), ..Config::default() };
         configure(&mut config);
         let proxy = Proxy::start(config).await.expect("the proxy starts");
@@ -58,7 +67,7 @@ impl Harness {
         tokio::spawn(proxy.serve(listener, async move {
             stopped.await.ok();
         }));
-        let (chromedriver, driver) = start_browser().await;
+        let (chromedriver, driver) = start_browser(screen).await;
         Self { proxy_url, simulator_url, driver, chromedriver, stop_proxy: Some(stop_proxy) }
     }
 
@@ -100,6 +109,13 @@ impl Harness {
             }
         }
         self.driver.set_window_rect(0, 0, 1024, 1400).await.expect("the window resizes back");
+    }
+
+    /// Replaces what the input named `name` holds with `text`, typed key by key.
+    pub async fn type_into(&self, name: &str, text: &str) {
+        let field = self.find(By::Css(format!("input[name='{name}']"))).await;
+        field.clear().await.expect("the field clears");
+        field.send_keys(text).await.expect("typing");
     }
 
     /// Waits until `script` returns true in the page.
@@ -180,7 +196,14 @@ fn visible(shown: &str) -> String {
     shown.replace(['\u{2068}', '\u{2069}'], "").trim().to_owned()
 }
 
-async fn start_browser() -> (Child, WebDriver) {
+/// The kind of screen the browser has.
+#[derive(Clone, Copy, PartialEq)]
+enum Screen {
+    Desktop,
+    TouchPhone,
+}
+
+async fn start_browser(screen: Screen) -> (Child, WebDriver) {
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
     let port = StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let child = Command::new(&chromedriver)
@@ -204,6 +227,11 @@ async fn start_browser() -> (Child, WebDriver) {
         "--window-size=1024,1400",
     ] {
         caps.add_arg(arg).expect("a valid argument");
+    }
+    if screen == Screen::TouchPhone {
+        let phone =
+            serde_json::json!({ "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0, "touch": true } });
+        caps.add_experimental_option("mobileEmulation", phone).expect("mobile emulation");
     }
     let url = format!("http://127.0.0.1:{port}");
     let deadline = std::time::Instant::now() + PAGE_WAIT;

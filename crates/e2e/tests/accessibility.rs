@@ -4,12 +4,6 @@
 use e2e::{Harness, totp_now};
 use thirtyfour::prelude::*;
 
-async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
-}
-
 async fn click(harness: &Harness, text: &str) {
     harness.find_with_text(By::Css("button"), text).await.click().await.expect("click");
 }
@@ -26,24 +20,24 @@ async fn every_screen_passes_axe() {
     let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text").replace(' ', "");
     harness.assert_accessible("the authenticator app's QR code").await;
     harness.check_screen_widths("totp").await;
-    type_into(&harness, "otp", "12a").await;
+    harness.type_into("otp", "12a").await;
     click(&harness, "Verify").await;
     harness.find_with_text(By::Css("p[role='alert']"), "The code has digits only. Check what you typed.").await;
     harness.assert_accessible("a code problem").await;
     harness.check_screen_widths("totp-code-problem").await;
-    type_into(&harness, "otp", &totp_now(&secret)).await;
+    harness.type_into("otp", &totp_now(&secret)).await;
     click(&harness, "Verify").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
     harness.assert_accessible("the list with a device").await;
     harness.check_screen_widths("list-one-device").await;
 
     click(&harness, "Add text message (SMS)").await;
-    type_into(&harness, "address", "12").await;
+    harness.type_into("address", "12").await;
     click(&harness, "Send code").await;
     harness.find(By::Css(".mfa-address-form p[role='alert']:not(:empty)")).await;
     harness.assert_accessible("a phone problem").await;
     harness.check_screen_widths("sms-phone-problem").await;
-    type_into(&harness, "address", "+15125201234").await;
+    harness.type_into("address", "+15125201234").await;
     click(&harness, "Send code").await;
     harness.find_with_text(By::Css("button"), "Send a new code").await;
     harness.assert_accessible("the SMS code step with its countdown").await;
@@ -78,5 +72,56 @@ async fn axe_finds_a_violation_when_there_is_one() {
     harness.driver.execute(unlabelled, Vec::new()).await.expect("the script runs");
     let violations = harness.accessibility_violations().await;
     assert!(violations.iter().any(|v| v.starts_with("label")), "an unlabelled field is reported: {violations:?}");
+    harness.stop().await;
+}
+
+/// Presses Tab until the focused element's text or name is `target`; fails after 40 presses.
+async fn tab_to(harness: &Harness, target: &str) -> WebElement {
+    for _ in 0..40 {
+        let focused = harness.driver.active_element().await.expect("a focused element");
+        let text = focused.text().await.unwrap_or_default();
+        let name = focused.attr("name").await.ok().flatten().unwrap_or_default();
+        if text.trim() == target || name == target {
+            return focused;
+        }
+        focused.send_keys(Key::Tab).await.expect("Tab");
+    }
+    panic!("Tab never reached {target:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_enrolls_and_removes_by_keyboard_alone() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await;
+    tab_to(&harness, "Add authenticator app").await.send_keys(Key::Enter).await.expect("Enter");
+    let heading_has_focus = "return document.activeElement?.tagName === 'H2'";
+    harness.wait_until("focus moves to the step's heading", heading_has_focus).await;
+    let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text").replace(' ', "");
+
+    // The spelled secret opens from the keyboard too.
+    tab_to(&harness, "Read the secret one character at a time").await.send_keys(Key::Enter).await.expect("Enter");
+    harness.wait_until("the spelled secret opens", "return document.querySelector('.mfa-spelled').open").await;
+    let code = tab_to(&harness, "otp").await;
+    code.send_keys(totp_now(&secret)).await.expect("typing");
+    code.send_keys(Key::Enter).await.expect("Enter submits the form");
+    harness.find_with_text(By::Css("p[role='status']"), "Authenticator app added.").await;
+
+    tab_to(&harness, "Remove").await.send_keys(Key::Enter).await.expect("Enter");
+    tab_to(&harness, "Yes, remove it").await.send_keys(Key::Enter).await.expect("Enter");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method removed.").await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_touch_phone_the_key_opens_in_the_authenticator_app() {
+    let harness = Harness::start_on_phone().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    click(&harness, "Add authenticator app").await;
+    let link = harness.find_with_text(By::Css("a.mfa-open-app"), "Open in your authenticator app").await;
+    assert!(link.is_displayed().await.expect("display"), "a touch screen shows the otpauth link");
+    let href = link.attr("href").await.expect("attr").unwrap_or_default();
+    assert!(href.starts_with("otpauth://totp/") && href.contains("secret="), "{href}");
+    harness.assert_accessible("the authenticator app step on a phone").await;
     harness.stop().await;
 }

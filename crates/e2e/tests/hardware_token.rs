@@ -9,19 +9,13 @@ use thirtyfour::prelude::*;
 const SERIAL: &str = "DEMO-HOTP-0001";
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
-async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     let harness = Harness::start().await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.find_with_text(By::Css("button"), "Add hardware token").await.click().await.expect("click");
 
-    type_into(&harness, "serial", "NOT-IN-STOCK").await;
+    harness.type_into("serial", "NOT-IN-STOCK").await;
     harness.find_with_text(By::Css("button"), "Continue").await.click().await.expect("click");
     harness
         .find_with_text(
@@ -30,12 +24,12 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
         )
         .await;
 
-    type_into(&harness, "serial", SERIAL).await;
+    harness.type_into("serial", SERIAL).await;
     harness.find_with_text(By::Css("button"), "Continue").await.click().await.expect("click");
     harness.find_with_text(By::Css("label"), "Code on the token").await;
 
     // Forty presses ahead of the simulator's counter: beyond the normal window, within the resync window.
-    type_into(&harness, "otp", &hotp_at(SECRET, 40, 6)).await;
+    harness.type_into("otp", &hotp_at(SECRET, 40, 6)).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness
         .find_with_text(
@@ -44,7 +38,7 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
         )
         .await;
 
-    type_into(&harness, "otp", &hotp_at(SECRET, 41, 6)).await;
+    harness.type_into("otp", &hotp_at(SECRET, 41, 6)).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
     harness.find_with_text(By::Css(".mfa-device-name"), "Hardware token").await;

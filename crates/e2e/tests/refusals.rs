@@ -7,15 +7,9 @@ use e2e::{Config, Harness};
 use mfa_enroll_proxy::{Identity, Rate};
 use thirtyfour::prelude::*;
 
-async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
-}
-
 async fn send_code_to(harness: &Harness, phone: &str) {
     harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
-    type_into(harness, "address", phone).await;
+    harness.type_into("address", phone).await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
 }
 

@@ -1,7 +1,7 @@
 //! A person adds a phone for text messages in real Chromium: a number typed the way people type them, a code
 //! read from the simulator's outbox, a wrong code, a new code once the countdown allows, and activation.
 
-use e2e::Harness;
+use e2e::{Config, Harness};
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
@@ -13,12 +13,6 @@ async fn outbox(harness: &Harness) -> Vec<Value> {
         .await
         .expect("JSON");
     outbox.as_array().expect("an array").clone()
-}
-
-async fn type_into(harness: &Harness, name: &str, text: &str) {
-    let field = harness.find(By::Css(format!("input[name='{name}']"))).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("typing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,7 +29,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
 
     let country = harness.find(By::Css("select[name='country']")).await;
     assert_eq!(country.value().await.expect("value").as_deref(), Some("US"), "the page's locale (en) means the US");
-    type_into(&harness, "address", "555").await;
+    harness.type_into("address", "555").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness
         .find_with_text(
@@ -45,7 +39,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
         .await;
     assert!(outbox(&harness).await.is_empty(), "nothing was sent for an implausible number");
 
-    type_into(&harness, "address", "+1 (512) 520-1234").await;
+    harness.type_into("address", "+1 (512) 520-1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.wait_until("focus moves to the heading of the code step", heading_has_focus).await;
@@ -59,7 +53,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
     harness.find(By::Css(".mfa-countdown")).await;
 
     let wrong: String = code.chars().map(|d| if d == '9' { '0' } else { char::from(d as u8 + 1) }).collect();
-    type_into(&harness, "otp", &wrong).await;
+    harness.type_into("otp", &wrong).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness
         .find_with_text(
@@ -68,7 +62,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
         )
         .await;
 
-    type_into(&harness, "otp", &code).await;
+    harness.type_into("otp", &code).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
     harness.find_with_text(By::Css(".mfa-device-name"), "Text message").await;
@@ -82,7 +76,7 @@ async fn cancelling_removes_the_half_made_device() {
     let harness = Harness::start().await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.find_with_text(By::Css("button"), "Add email").await.click().await.expect("click");
-    type_into(&harness, "address", "ada@example.com").await;
+    harness.type_into("address", "ada@example.com").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to a•••@example.com.").await;
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
@@ -113,16 +107,16 @@ async fn a_person_adds_a_voice_call_with_a_national_number_and_an_extension() {
     assert_eq!(germany.value().await.expect("value").as_deref(), Some("DE"));
     germany.click().await.expect("choose Germany");
     assert_eq!(country.value().await.expect("value").as_deref(), Some("DE"));
-    type_into(&harness, "address", "0151 2345 6789").await;
+    harness.type_into("address", "0151 2345 6789").await;
 
-    type_into(&harness, "extension", "ext. 12").await;
+    harness.type_into("extension", "ext. 12").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness
         .find_with_text(By::Css("p[role='alert']"), "An extension has digits, commas, # and * only, up to 16 of them.")
         .await;
     assert!(outbox(&harness).await.is_empty(), "nothing was sent for a bad extension");
 
-    type_into(&harness, "extension", "12#").await;
+    harness.type_into("extension", "12#").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 6789.").await;
     let sent = outbox(&harness).await;
@@ -131,9 +125,87 @@ async fn a_person_adds_a_voice_call_with_a_national_number_and_an_extension() {
         reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
     assert_eq!(devices["_embedded"]["devices"][0]["extension"], "12#", "the extension reached the server");
 
-    type_into(&harness, "otp", sent[0]["otp"].as_str().expect("a code")).await;
+    harness.type_into("otp", sent[0]["otp"].as_str().expect("a code")).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
     harness.find_with_text(By::Css(".mfa-device-name"), "Voice call").await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_code() {
+    let harness = Harness::start_with(|config: &mut Config| config.resend_cooldown_seconds = 1).await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add email").await.click().await.expect("click");
+    harness.type_into("address", "ada").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='alert']"), "This is not an email address. Check it and try again.").await;
+    harness.type_into("address", "ada@example.com").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to a•••@example.com.").await;
+    let sent = outbox(&harness).await;
+    assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("EMAIL"), Some("ada@example.com")));
+    let code = sent[0]["otp"].as_str().expect("a code").to_owned();
+    let wrong: String = code.chars().map(|d| if d == '9' { '0' } else { char::from(d as u8 + 1) }).collect();
+
+    // PingOne's default policy locks a device at the third wrong code.
+    for left in ["2 tries left.", "1 try left."] {
+        harness.type_into("otp", &wrong).await;
+        harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+        let expected = format!("That code is not right. Check the message and try again. {left}");
+        harness.find_with_text(By::Css("p[role='alert']"), &expected).await;
+    }
+    harness.type_into("otp", &wrong).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    let locked = "Too many wrong codes. Wait a few minutes, then try again.";
+    harness.find_with_text(By::Css("p[role='alert']"), locked).await;
+
+    // Asking for a new code while locked says until when, in the person's time.
+    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
+    harness
+        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
+        .await;
+    resend.click().await.expect("click");
+    let device: Value =
+        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let until = device["_embedded"]["devices"][0]["lock"]["expiresAt"].as_str().expect("a lock").to_owned();
+    let local = harness
+        .driver
+        .execute("return new Date(arguments[0]).toLocaleTimeString('en')", vec![Value::from(until)])
+        .await
+        .expect("script")
+        .json()
+        .as_str()
+        .expect("a time")
+        .to_owned();
+    harness.find_with_text(By::Css("p[role='alert']"), &format!("{locked} Locked until {local}.")).await;
+
+    // Once the lock has passed (the simulator's clock moves on), a new code activates the address.
+    let later = reqwest::Client::new()
+        .put(format!("{}/sim/clock", harness.simulator_url))
+        .json(&serde_json::json!({ "offsetSeconds": 180 }))
+        .send()
+        .await
+        .expect("answer");
+    assert!(later.status().is_success());
+    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
+    harness
+        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
+        .await;
+    resend.click().await.expect("click");
+    let deadline = std::time::Instant::now() + e2e::PAGE_WAIT;
+    let new_code = loop {
+        let sent = outbox(&harness).await;
+        if sent.len() == 2 {
+            break sent[1]["otp"].as_str().expect("a code").to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no second code was sent: {sent:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    harness.type_into("otp", &new_code).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    harness.find_with_text(By::Css(".mfa-device-name"), "Email").await;
+    harness.find_with_text(By::Css(".mfa-device-destination"), "a•••@example.com").await;
     harness.stop().await;
 }
