@@ -1,15 +1,20 @@
-//! The widget's one HTTP client: one small async function per contract endpoint, and one place that turns every
-//! non-2xx answer into a typed [`ApiError`].
+//! The widget's one HTTP client: one small async method per contract endpoint, and one place that turns every
+//! non-2xx answer into a typed [`ApiError`] and tells the host page about it.
 //!
-//! It speaks only the proxy contract, relative to the `api_base` the host page gave. It never sees a PingOne token
-//! and never names a user: the proxy decides who the person is.
+//! It speaks only the proxy contract, relative to the `api_base` the host page gave, with the person's own access
+//! token when the host gives one. It never sees a PingOne token and never names a user: the proxy decides who the
+//! person is.
 
 use devices_api::{
     ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
     CreateDevice, Device, DeviceList, DeviceType, ErrorBody, IdRef,
 };
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::events::Events;
 
 /// Why a request did not give what the contract promises.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +48,15 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Server { status, .. } | Self::Status(status) => Some(*status),
+            Self::TooMany { .. } => Some(429),
+            Self::Network | Self::Unreadable => None,
+        }
+    }
+
     /// The first detail's `innerError`, if the server gave one.
     pub fn inner(&self) -> Option<&devices_api::InnerError> {
         match self {
@@ -60,43 +74,6 @@ pub struct DeviceOverview {
     pub default_id: Option<String>,
 }
 
-/// `GET {base}/devices`: the person's devices.
-pub async fn list_devices(base: &str) -> Result<DeviceOverview, ApiError> {
-    let response = Request::get(&format!("{base}/devices")).send().await.map_err(|_| ApiError::Network)?;
-    let list: DeviceList = json(checked(response).await?).await?;
-    let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
-    Ok(DeviceOverview { devices: list.embedded.devices, default_id })
-}
-
-/// `PUT {base}/devices/{id}/nickname`.
-pub async fn rename_device(base: &str, device_id: &str, nickname: &str) -> Result<(), ApiError> {
-    #[derive(serde::Serialize)]
-    struct Nickname<'a> {
-        nickname: &'a str,
-    }
-    let body = to_json(&Nickname { nickname })?;
-    let url = format!("{base}/devices/{device_id}/nickname");
-    send(Request::put(&url).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await.map(drop)
-}
-
-/// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
-pub async fn reorder_devices(base: &str, order: &[String]) -> Result<(), ApiError> {
-    let order: Vec<IdRef> = order.iter().map(|id| IdRef { id: id.clone() }).collect();
-    #[derive(serde::Serialize)]
-    struct Order {
-        order: Vec<IdRef>,
-    }
-    let body = to_json(&Order { order })?;
-    let url = format!("{base}/devices");
-    send(Request::post(&url).header("Content-Type", CONTENT_TYPE_REORDER).body(body)).await.map(drop)
-}
-
-/// `GET {base}/config`: what this person may enroll here.
-pub async fn config(base: &str) -> Result<WidgetConfig, ApiError> {
-    let response = Request::get(&format!("{base}/config")).send().await.map_err(|_| ApiError::Network)?;
-    json(checked(response).await?).await
-}
-
 /// What the proxy says the widget may offer.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,50 +86,119 @@ pub struct WidgetConfig {
     pub issuer: Option<String>,
 }
 
-/// `POST {base}/devices`: a new device, waiting for activation.
-pub async fn create_device(base: &str, request: &CreateDevice) -> Result<Device, ApiError> {
-    let body = to_json(request)?;
-    let response =
-        send(Request::post(&format!("{base}/devices")).header("Content-Type", CONTENT_TYPE_JSON).body(body)).await?;
-    json(response).await
+/// How the widget reaches the proxy: where, as whom, and where it tells the host page what happened.
+#[derive(Clone, PartialEq)]
+pub struct Client {
+    base: String,
+    /// The host page's `getAccessToken`: its result, awaited when it is a promise, goes out as a Bearer token.
+    access_token: Option<js_sys::Function>,
+    pub events: Events,
 }
 
-/// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
-pub async fn activate_device(base: &str, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
-    let request = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
-    let body = to_json(&request)?;
-    let url = format!("{base}/devices/{device_id}");
-    let response = send(Request::post(&url).header("Content-Type", CONTENT_TYPE_ACTIVATE).body(body)).await?;
-    json(response).await
+impl Client {
+    /// A client for the contract at `base` (no trailing slash).
+    pub fn new(base: &str, access_token: Option<js_sys::Function>, events: Events) -> Self {
+        Self { base: base.to_owned(), access_token, events }
+    }
+
+    /// `GET {base}/devices`: the person's devices.
+    pub async fn list_devices(&self) -> Result<DeviceOverview, ApiError> {
+        let list: DeviceList = json(self.call(Method::GET, "/devices", None).await?).await?;
+        let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
+        Ok(DeviceOverview { devices: list.embedded.devices, default_id })
+    }
+
+    /// `PUT {base}/devices/{id}/nickname`.
+    pub async fn rename_device(&self, device_id: &str, nickname: &str) -> Result<(), ApiError> {
+        #[derive(serde::Serialize)]
+        struct Nickname<'a> {
+            nickname: &'a str,
+        }
+        let body = (CONTENT_TYPE_JSON, to_json(&Nickname { nickname })?);
+        self.call(Method::PUT, &format!("/devices/{device_id}/nickname"), Some(body)).await.map(drop)
+    }
+
+    /// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
+    pub async fn reorder_devices(&self, order: &[String]) -> Result<(), ApiError> {
+        let order: Vec<IdRef> = order.iter().map(|id| IdRef { id: id.clone() }).collect();
+        #[derive(serde::Serialize)]
+        struct Order {
+            order: Vec<IdRef>,
+        }
+        let body = (CONTENT_TYPE_REORDER, to_json(&Order { order })?);
+        self.call(Method::POST, "/devices", Some(body)).await.map(drop)
+    }
+
+    /// `GET {base}/config`: what this person may enroll here.
+    pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
+        json(self.call(Method::GET, "/config", None).await?).await
+    }
+
+    /// `POST {base}/devices`: a new device, waiting for activation.
+    pub async fn create_device(&self, request: &CreateDevice) -> Result<Device, ApiError> {
+        json(self.call(Method::POST, "/devices", Some((CONTENT_TYPE_JSON, to_json(request)?))).await?).await
+    }
+
+    /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
+    pub async fn activate_device(&self, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
+        let request = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
+        let body = (CONTENT_TYPE_ACTIVATE, to_json(&request)?);
+        json(self.call(Method::POST, &format!("/devices/{device_id}"), Some(body)).await?).await
+    }
+
+    /// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
+    pub async fn resend_code(&self, device_id: &str) -> Result<(), ApiError> {
+        let body = (CONTENT_TYPE_SEND_ACTIVATION_CODE, String::new());
+        self.call(Method::POST, &format!("/devices/{device_id}"), Some(body)).await.map(drop)
+    }
+
+    /// `DELETE {base}/devices/{id}`.
+    pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
+        self.call(Method::DELETE, &format!("/devices/{device_id}"), None).await.map(drop)
+    }
+
+    /// The one place where a request goes out and its answer becomes a success or an error; every error is also
+    /// reported to the host page.
+    async fn call(&self, method: Method, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
+        let result = self.send(method, path, body).await;
+        if let Err(error) = &result {
+            self.events.refused(error);
+        }
+        result
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
+        let mut request = RequestBuilder::new(&format!("{}{path}", self.base)).method(method);
+        if let Some(token) = self.access_token().await? {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let sent = match body {
+            Some((content_type, body)) => {
+                request.header("Content-Type", content_type).body(body).map_err(|_| ApiError::Unreadable)?.send().await
+            }
+            None => request.send().await,
+        };
+        checked(sent.map_err(|_| ApiError::Network)?).await
+    }
+
+    /// The host page's token for this request; a host that cannot give one means the session has ended.
+    async fn access_token(&self) -> Result<Option<String>, ApiError> {
+        let Some(get_token) = &self.access_token else { return Ok(None) };
+        let given = get_token.call0(&JsValue::NULL).map_err(|_| ApiError::Status(401))?;
+        let token = match given.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => JsFuture::from(promise).await.map_err(|_| ApiError::Status(401))?,
+            Err(value) => value,
+        };
+        token.as_string().filter(|token| !token.is_empty()).map(Some).ok_or(ApiError::Status(401))
+    }
 }
 
-/// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
-pub async fn resend_code(base: &str, device_id: &str) -> Result<(), ApiError> {
-    let url = format!("{base}/devices/{device_id}");
-    send(Request::post(&url).header("Content-Type", CONTENT_TYPE_SEND_ACTIVATION_CODE).body("")).await.map(drop)
-}
-
-/// `DELETE {base}/devices/{id}`.
-pub async fn delete_device(base: &str, device_id: &str) -> Result<(), ApiError> {
-    let response =
-        Request::delete(&format!("{base}/devices/{device_id}")).send().await.map_err(|_| ApiError::Network)?;
-    checked(response).await.map(drop)
-}
-
-async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
-    let response = request.map_err(|_| ApiError::Unreadable)?.send().await.map_err(|_| ApiError::Network)?;
-    checked(response).await
-}
-
-/// The one place where a resolved fetch becomes a success or an error: gloo-net resolves on 4xx and 5xx too.
+/// Turns a resolved fetch into a success or an error: gloo-net resolves on 4xx and 5xx too.
 async fn checked(response: Response) -> Result<Response, ApiError> {
     if response.ok() {
         return Ok(response);
     }
     let status = response.status();
-    if status == 401 {
-        session_expired();
-    }
     if status == 429 {
         let retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
         return Err(ApiError::TooMany { retry_after });
@@ -160,15 +206,6 @@ async fn checked(response: Response) -> Result<Response, ApiError> {
     match json::<ErrorBody>(response).await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Status(status)),
-    }
-}
-
-/// Tells the host page that the person's session has ended, with a `mfa-enroll:session-expired` event on `window`,
-/// so that it can sign the person in again. The widget shows its own message as well.
-fn session_expired() {
-    let event = web_sys::CustomEvent::new("mfa-enroll:session-expired");
-    if let (Some(window), Ok(event)) = (web_sys::window(), event) {
-        window.dispatch_event(&event).ok();
     }
 }
 

@@ -5,18 +5,20 @@
 //! remove and default) and one flow at a time. It keeps no state outside its component tree, so two widgets on a
 //! page never share anything.
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use devices_api::{CreateDevice, Device, DeviceType};
 use yew::prelude::*;
 
-use crate::api::{self, ApiError, WidgetConfig};
+use crate::api::{ApiError, Client, WidgetConfig};
 use crate::components::delivered_enrollment::DeliveredEnrollment;
 use crate::components::device_list::DeviceList;
 use crate::components::oath_enrollment::OathEnrollment;
 use crate::components::refusal::Refusal;
 use crate::components::totp_enrollment::TotpEnrollment;
 use crate::countries;
+use crate::events::Events;
 use crate::flows::delivered::{
     Channel, DEFAULT_RESEND_SECONDS, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
 };
@@ -36,10 +38,31 @@ pub struct AppProps {
     /// Where the catalogues (`de.json`, …) are served, with a trailing slash.
     #[prop_or(AttrValue::Static("locales/"))]
     pub locales_url: AttrValue,
+    /// Gives a language's catalogue (a promise of its object) instead of fetching it from `locales_url`: the npm
+    /// package's way, which bundlers can follow.
+    #[prop_or_default]
+    pub load_catalogue: Option<js_sys::Function>,
     /// The name that authenticator apps show beside the account, such as the portal's brand; without one, the
     /// proxy's `issuer`.
     #[prop_or_default]
     pub issuer: Option<AttrValue>,
+    /// The device types to offer, such as `TOTP,SMS`, among those the proxy allows; without it, all of those.
+    #[prop_or_default]
+    pub types: Option<AttrValue>,
+    /// The host page's `getAccessToken`: an async function whose result goes out as a Bearer token.
+    #[prop_or_default]
+    pub get_access_token: Option<js_sys::Function>,
+    /// Where the widget's events are dispatched; without it, `window`.
+    #[prop_or_default]
+    pub events: Option<web_sys::EventTarget>,
+}
+
+/// The types to offer: the proxy's, narrowed to the host page's `types` when it names some.
+fn offered(allowed: &[DeviceType], wanted: Option<&str>) -> Vec<DeviceType> {
+    let wanted = |device_type: &DeviceType| {
+        wanted.is_none_or(|list| list.split(',').any(|name| name.trim().eq_ignore_ascii_case(device_type.as_str())))
+    };
+    allowed.iter().filter(|device_type| wanted(device_type)).cloned().collect()
 }
 
 /// The locale asked for: the `locale` option, else the host page's `<html lang>`, else the browser's.
@@ -87,13 +110,19 @@ pub fn App(props: &AppProps) -> Html {
     let lang = i18n::language_of(&locale);
     let catalogue = use_state(|| (lang == "en").then_some(&EN));
     {
-        let (catalogue, url) = (catalogue.clone(), props.locales_url.clone());
+        let (catalogue, url, loader) = (catalogue.clone(), props.locales_url.clone(), props.load_catalogue.clone());
         use_effect_with(lang, move |lang| {
             let lang = *lang;
-            wasm_bindgen_futures::spawn_local(async move { catalogue.set(Some(i18n::load(lang, &url).await)) });
+            wasm_bindgen_futures::spawn_local(async move {
+                catalogue.set(Some(i18n::load(lang, &url, loader.as_ref()).await));
+            });
         });
     }
     let id_prefix = use_state(next_instance_prefix);
+    let client = use_memo(
+        (props.api_base.clone(), props.get_access_token.clone(), props.events.clone()),
+        |(base, token, events)| Client::new(base, token.clone(), events.clone().map(Events::at).unwrap_or_default()),
+    );
     let config = use_state(|| Load::<WidgetConfig>::Pending);
     let manager = use_reducer(DeviceManager::default);
     let enrolling = use_state(|| Enrolling::Nothing);
@@ -102,13 +131,13 @@ pub fn App(props: &AppProps) -> Html {
     {
         // The configuration and the list load side by side: the first render waits for one round trip, not two.
         // A failed configuration is tried again with the list.
-        let (config, base) = (config.clone(), props.api_base.clone());
+        let (config, client) = (config.clone(), client.clone());
         use_effect_with(manager.version, move |_| {
             if matches!(*config, Load::Ready(_)) {
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
-                config.set(match api::config(&base).await {
+                config.set(match client.config().await {
                     Ok(loaded) => Load::Ready(loaded),
                     Err(error) => Load::Failed(error),
                 });
@@ -116,31 +145,61 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     {
-        let (dispatch, base) = (manager.dispatcher(), props.api_base.clone());
+        let (dispatch, client) = (manager.dispatcher(), client.clone());
         use_effect_with(manager.version, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                dispatch.dispatch(ManagerAction::Loaded(api::list_devices(&base).await));
+                dispatch.dispatch(ManagerAction::Loaded(client.list_devices().await));
             });
         });
     }
     {
-        let (dispatch, base) = (manager.dispatcher(), props.api_base.clone());
+        let (dispatch, client) = (manager.dispatcher(), client.clone());
         use_effect_with(manager.pending_request(), move |request| {
             if let Some(request) = request.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let action = match request {
-                        ManagerRequest::Rename { device_id, nickname } => {
-                            ManagerAction::Renamed(api::rename_device(&base, &device_id, &nickname).await)
-                        }
+                    let (action, event, device_id) = match request {
+                        ManagerRequest::Rename { device_id, nickname } => (
+                            ManagerAction::Renamed(client.rename_device(&device_id, &nickname).await),
+                            "renamed",
+                            device_id,
+                        ),
                         ManagerRequest::Remove { device_id } => {
-                            ManagerAction::Removed(api::delete_device(&base, &device_id).await)
+                            (ManagerAction::Removed(client.delete_device(&device_id).await), "removed", device_id)
                         }
                         ManagerRequest::Reorder { order } => {
-                            ManagerAction::DefaultMade(api::reorder_devices(&base, &order).await)
+                            let first = order.first().cloned().unwrap_or_default();
+                            (ManagerAction::DefaultMade(client.reorder_devices(&order).await), "default-changed", first)
                         }
                     };
+                    let done = matches!(
+                        &action,
+                        ManagerAction::Renamed(Ok(()))
+                            | ManagerAction::Removed(Ok(()))
+                            | ManagerAction::DefaultMade(Ok(()))
+                    );
+                    if done {
+                        client.events.changed(event, &device_id);
+                    }
                     dispatch.dispatch(action);
                 });
+            }
+        });
+    }
+
+    let types = match &*config {
+        Load::Ready(config) => Some(offered(&config.device_types, props.types.as_deref())),
+        _ => None,
+    };
+    let announced = use_mut_ref(|| false);
+    {
+        // Ready once per mount: when the words, the methods on offer and the list are first all there.
+        let shown = catalogue.is_some() && matches!(manager.list, Listing::Loaded(_));
+        let (client, types) = (client.clone(), types.clone());
+        use_effect_with(types.clone().filter(|_| shown).is_some(), move |ready| {
+            if let (true, Some(types)) = (*ready, types)
+                && !announced.replace(true)
+            {
+                client.events.ready(&types);
             }
         });
     }
@@ -158,8 +217,12 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let on_finished = {
-        let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
+        let (enrolling, notice, dispatch, client) =
+            (enrolling.clone(), notice.clone(), manager.dispatcher(), client.clone());
         Callback::from(move |device: Option<Device>| {
+            if let Some(device) = &device {
+                client.events.enrolled(&device.id, &device.device_type);
+            }
             let added = match *enrolling {
                 Enrolling::AuthenticatorApp => messages.totp_added(),
                 _ => messages.device_added(),
@@ -214,24 +277,24 @@ pub fn App(props: &AppProps) -> Html {
     };
     let open = match *enrolling {
         Enrolling::AuthenticatorApp => html! {
-            <TotpEnrollmentHost api_base={props.api_base.clone()} issuer={issuer} on_finished={on_finished}
+            <TotpEnrollmentHost client={client.clone()} issuer={issuer} on_finished={on_finished}
                 messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::Delivered(channel) => html! {
-            <DeliveredEnrollmentHost api_base={props.api_base.clone()} channel={channel} resend_seconds={resend_seconds}
+            <DeliveredEnrollmentHost client={client.clone()} channel={channel} resend_seconds={resend_seconds}
                 region={countries::region_of(&locale)}
                 on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::HardwareToken => html! {
-            <OathEnrollmentHost api_base={props.api_base.clone()} on_finished={on_finished}
+            <OathEnrollmentHost client={client.clone()} on_finished={on_finished}
                 messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::Nothing => match &*config {
             Load::Pending => Html::default(),
             Load::Failed(error) => html! { <Refusal error={error.clone()} messages={messages} /> },
-            Load::Ready(config) => html! {
+            Load::Ready(_) => html! {
                 <div class="mfa-add-methods">
-                    { for config.device_types.iter().filter_map(|device_type| {
+                    { for types.iter().flatten().filter_map(|device_type| {
                         let (what, label) = match device_type {
                             DeviceType::Totp => (Enrolling::AuthenticatorApp, messages.add_authenticator()),
                             DeviceType::Sms => (Enrolling::Delivered(Channel::Sms), messages.add_sms()),
@@ -240,7 +303,7 @@ pub fn App(props: &AppProps) -> Html {
                             DeviceType::OathToken => (Enrolling::HardwareToken, messages.add_hardware_token()),
                             DeviceType::Other(_) => return None,
                         };
-                        Some(html! { <button type="button" class="mfa-add" onclick={start(what)}>{ label }</button> })
+                        Some(html! { <button type="button" class="mfa-add" part="add" onclick={start(what)}>{ label }</button> })
                     }) }
                 </div>
             },
@@ -248,8 +311,8 @@ pub fn App(props: &AppProps) -> Html {
     };
 
     html! {
-        <div class="mfa-enroll" lang={messages.lang} dir={if messages.is_rtl() { "rtl" } else { "ltr" }}>
-            <h1 class="mfa-heading">{ messages.heading() }</h1>
+        <div class="mfa-enroll" part="root" lang={messages.lang} dir={if messages.is_rtl() { "rtl" } else { "ltr" }}>
+            <h1 class="mfa-heading" part="heading">{ messages.heading() }</h1>
             <p class="mfa-notice" role="status" aria-live="polite">{ announcement }</p>
             { list }
             { open }
@@ -272,7 +335,7 @@ fn use_finished(finished: Option<Option<Device>>, on_finished: Callback<Option<D
 
 #[derive(Properties, PartialEq)]
 struct TotpEnrollmentHostProps {
-    api_base: AttrValue,
+    client: Rc<Client>,
     issuer: Option<AttrValue>,
     /// Called once when the flow ends, with the activated device or `None` when the person cancelled.
     on_finished: Callback<Option<Device>>,
@@ -286,21 +349,21 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
     let flow = use_reducer(TotpFlow::default);
     {
         let dispatch = flow.dispatcher();
-        let base = props.api_base.clone();
+        let client = props.client.clone();
         use_effect_with(flow.pending_request(), move |request| {
             if let Some(request) = request.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     let action = match request {
                         TotpRequest::Create => {
                             let request = CreateDevice::of_type(DeviceType::Totp);
-                            TotpAction::Created(api::create_device(&base, &request).await)
+                            TotpAction::Created(client.create_device(&request).await)
                         }
                         TotpRequest::Activate { device_id, otp } => {
-                            TotpAction::Verified(api::activate_device(&base, &device_id, &otp, false).await)
+                            TotpAction::Verified(client.activate_device(&device_id, &otp, false).await)
                         }
                         TotpRequest::Delete { device_id } => {
                             // A device left behind shows in the list as not yet activated, with its remove button.
-                            api::delete_device(&base, &device_id).await.ok();
+                            client.delete_device(&device_id).await.ok();
                             TotpAction::Cancelled
                         }
                     };
@@ -326,7 +389,7 @@ fn TotpEnrollmentHost(props: &TotpEnrollmentHostProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct DeliveredEnrollmentHostProps {
-    api_base: AttrValue,
+    client: Rc<Client>,
     channel: Channel,
     resend_seconds: u32,
     /// The region that a national phone number belongs to, until the person picks another.
@@ -343,23 +406,31 @@ fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
     let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds, region));
     {
         let dispatch = flow.dispatcher();
-        let base = props.api_base.clone();
+        let client = props.client.clone();
         use_effect_with(flow.pending_request(), move |request| {
             if let Some(request) = request.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     let action = match request {
                         DeliveredRequest::Create(request) => {
-                            DeliveredAction::Created(api::create_device(&base, &request).await)
+                            let created = client.create_device(&request).await;
+                            if let Ok(device) = &created {
+                                client.events.activation_sent(&device.id, &device.device_type);
+                            }
+                            DeliveredAction::Created(created)
                         }
                         DeliveredRequest::Activate { device_id, otp } => {
-                            DeliveredAction::Verified(api::activate_device(&base, &device_id, &otp, false).await)
+                            DeliveredAction::Verified(client.activate_device(&device_id, &otp, false).await)
                         }
                         DeliveredRequest::Resend { device_id } => {
-                            DeliveredAction::Resent(api::resend_code(&base, &device_id).await)
+                            let resent = client.resend_code(&device_id).await;
+                            if resent.is_ok() {
+                                client.events.activation_sent(&device_id, &channel.device_type());
+                            }
+                            DeliveredAction::Resent(resent)
                         }
                         DeliveredRequest::Delete { device_id } => {
                             // A device left behind shows in the list as not yet activated, with its remove button.
-                            api::delete_device(&base, &device_id).await.ok();
+                            client.delete_device(&device_id).await.ok();
                             DeliveredAction::Cancelled
                         }
                     };
@@ -394,7 +465,7 @@ fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct OathEnrollmentHostProps {
-    api_base: AttrValue,
+    client: Rc<Client>,
     on_finished: Callback<Option<Device>>,
     messages: &'static Messages,
     id_prefix: AttrValue,
@@ -406,18 +477,22 @@ fn OathEnrollmentHost(props: &OathEnrollmentHostProps) -> Html {
     let flow = use_reducer(OathFlow::default);
     {
         let dispatch = flow.dispatcher();
-        let base = props.api_base.clone();
+        let client = props.client.clone();
         use_effect_with(flow.pending_request(), move |request| {
             if let Some(request) = request.clone() {
                 wasm_bindgen_futures::spawn_local(async move {
                     let action = match request {
-                        OathRequest::Create(request) => OathAction::Created(api::create_device(&base, &request).await),
+                        OathRequest::Create(request) => OathAction::Created(client.create_device(&request).await),
                         OathRequest::Activate { device_id, otp, resync } => {
-                            OathAction::Verified(api::activate_device(&base, &device_id, &otp, resync).await)
+                            let verified = client.activate_device(&device_id, &otp, resync).await;
+                            if resync && verified.is_ok() {
+                                client.events.resynced(&device_id);
+                            }
+                            OathAction::Verified(verified)
                         }
                         OathRequest::Delete { device_id } => {
                             // A device left behind shows in the list as not yet activated, with its remove button.
-                            api::delete_device(&base, &device_id).await.ok();
+                            client.delete_device(&device_id).await.ok();
                             OathAction::Cancelled
                         }
                     };

@@ -193,15 +193,20 @@ thread_local! {
     static LOADED: RefCell<Vec<&'static Messages>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The catalogue for `lang`, fetched from `{locales_url}{lang}.json` the first time; English when it cannot be had.
-pub async fn load(lang: &'static str, locales_url: &str) -> &'static Messages {
+/// The catalogue for `lang`, the first time from `loader` when the host gives one, else fetched from
+/// `{locales_url}{lang}.json`; English when it cannot be had.
+pub async fn load(lang: &'static str, locales_url: &str, loader: Option<&js_sys::Function>) -> &'static Messages {
     if lang == "en" {
         return &EN;
     }
     if let Some(loaded) = LOADED.with_borrow(|loaded| loaded.iter().copied().find(|messages| messages.lang == lang)) {
         return loaded;
     }
-    let Some(catalogue) = fetch_catalogue(&format!("{locales_url}{lang}.json")).await else { return &EN };
+    let catalogue = match loader {
+        Some(loader) => loaded_catalogue(loader, lang).await,
+        None => fetch_catalogue(&format!("{locales_url}{lang}.json")).await,
+    };
+    let Some(catalogue) = catalogue else { return &EN };
     // Leaked on purpose: a catalogue is loaded once and then lives as long as the page.
     let messages: &'static Messages = Box::leak(Box::new(Messages::from_lookup(lang, |key| {
         let value = js_sys::Reflect::get(&catalogue, &key.into()).ok()?.as_string()?;
@@ -209,6 +214,12 @@ pub async fn load(lang: &'static str, locales_url: &str) -> &'static Messages {
     })));
     LOADED.with_borrow_mut(|loaded| loaded.push(messages));
     messages
+}
+
+async fn loaded_catalogue(loader: &js_sys::Function, lang: &str) -> Option<wasm_bindgen::JsValue> {
+    let promise = loader.call1(&wasm_bindgen::JsValue::NULL, &lang.into()).ok()?;
+    let catalogue = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise)).await.ok()?;
+    catalogue.is_object().then_some(catalogue)
 }
 
 async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {

@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod countries;
+pub mod events;
 pub mod flows;
 pub mod i18n;
 pub mod qr;
@@ -16,4 +17,41 @@ pub use app::{App, AppProps};
 /// Mounts a widget into `element`, configured by `props`; the returned handle removes it again.
 pub fn mount(element: web_sys::Element, props: AppProps) -> yew::AppHandle<App> {
     yew::Renderer::<App>::with_root_and_props(element, props).render()
+}
+
+/// A widget that a host page mounted through the npm package; `destroy()` unmounts it.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub struct Widget {
+    handle: Option<yew::AppHandle<App>>,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl Widget {
+    /// Removes the widget: its DOM, its listeners and its timers.
+    pub fn destroy(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+    }
+}
+
+/// The npm package's entry: mounts a widget into `element` with the package's options (`apiBase`, `locale`,
+/// `types`, `issuer`, `getAccessToken`, and `loadCatalogue`, which gives a language's catalogue). Its events are
+/// dispatched on `element`.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = mountWidget)]
+pub fn mount_widget(element: web_sys::Element, options: &wasm_bindgen::JsValue) -> Widget {
+    use yew::AttrValue;
+    let option = |name: &str| js_sys::Reflect::get(options, &name.into()).ok().filter(|value| !value.is_undefined());
+    let text = |name: &str| option(name).and_then(|value| value.as_string()).map(AttrValue::from);
+    let props = AppProps {
+        api_base: text("apiBase").unwrap_or(AttrValue::Static("/api")),
+        locale: text("locale"),
+        locales_url: AttrValue::Static("locales/"),
+        load_catalogue: option("loadCatalogue").and_then(|value| wasm_bindgen::JsCast::dyn_into(value).ok()),
+        issuer: text("issuer"),
+        types: text("types"),
+        get_access_token: option("getAccessToken").and_then(|value| wasm_bindgen::JsCast::dyn_into(value).ok()),
+        events: Some(element.clone().into()),
+    };
+    Widget { handle: Some(mount(element, props)) }
 }

@@ -26,7 +26,7 @@ pub fn DeviceList(props: &DeviceListProps) -> Html {
     }
     let default_id = manager.default_id();
     html! {
-        <ul class="mfa-devices">
+        <ul class="mfa-devices" part="devices">
             { for manager.devices().iter().map(|device| html! {
                 <DeviceRow device={device.clone()} is_default={default_id == Some(device.id.as_str())}
                     task={manager.task.clone()} on_action={props.on_action.clone()} messages={messages}
@@ -114,7 +114,7 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
         _ => Html::default(),
     };
     html! {
-        <li class="mfa-device" data-device-id={device.id.clone()}>
+        <li class="mfa-device" part="device" data-device-id={device.id.clone()}>
             <span class="mfa-device-name">{ name.clone() }</span>
             if let Some(destination) = masked_destination(device) {
                 <bdi class="mfa-device-destination">{ destination }</bdi>

@@ -41,15 +41,15 @@ pub fn Field(props: &FieldProps) -> Html {
         })
     };
     html! {
-        <div class="mfa-field">
+        <div class="mfa-field" part="field">
             <label for={props.id.clone()}>{ props.label.clone() }</label>
-            <input id={props.id.clone()} name={props.name.clone()} type={props.input_type.clone()}
+            <input id={props.id.clone()} part="input" name={props.name.clone()} type={props.input_type.clone()}
                 inputmode={props.inputmode.clone()} autocomplete={props.autocomplete.clone()}
                 value={props.value.clone()} oninput={on_input} readonly={props.readonly}
                 aria-invalid={if props.problem.is_some() { "true" } else { "false" }}
                 aria-describedby={described_by} />
             <p id={hint_id} class="mfa-hint">{ props.hint.clone() }</p>
-            <p id={problem_id} class="mfa-error" role="alert">{ props.problem.clone().unwrap_or_default() }</p>
+            <p id={problem_id} class="mfa-error" part="error" role="alert">{ props.problem.clone().unwrap_or_default() }</p>
         </div>
     }
 }

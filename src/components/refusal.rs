@@ -44,7 +44,7 @@ pub fn Refusal(props: &RefusalProps) -> Html {
     };
     html! {
         <>
-            <p class="mfa-error" role="alert">{ i18n::describe(&props.error, messages) }</p>
+            <p class="mfa-error" part="error" role="alert">{ i18n::describe(&props.error, messages) }</p>
             { countdown }
         </>
     }

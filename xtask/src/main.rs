@@ -24,6 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup            install the pinned tools that the build needs (and Chromium with --browser)
   build            build the widget site into dist/ in release mode
+  dist             build the npm package into target/npm/mfa-enroll (then `npm pack` there makes the tarball)
   demo [--listen ADDR]
                    set up, build, and run the proxy with its embedded simulator (default 127.0.0.1:8080)
   test             set up everything and run every test: native, browser and end to end
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => Tools::locate().and_then(|tools| tools.install(args.iter().any(|a| a == "--browser"))),
         Some("build") => Tools::locate().and_then(|tools| tools.install(false).and_then(|()| build_site(&tools))),
+        Some("dist") => Tools::locate().and_then(|tools| tools.install(false).and_then(|()| build_package(&tools))),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::run_bench(),
@@ -185,6 +187,61 @@ pub fn build_site(tools: &Tools) -> Result<(), String> {
         .env("TRUNK_SKIP_VERSION_CHECK", "true"))
 }
 
+/// Where `cargo xtask dist` writes the npm package.
+pub fn package_dir() -> PathBuf {
+    root().join("target/npm/mfa-enroll")
+}
+
+/// The npm package: the self-service site's own wasm and wasm-bindgen glue (one build serves both: its one
+/// export is `mountWidget`), beside the hand-written entry (`www/package/`). The style sheet and the catalogues
+/// become ES modules (`styles.js`, `locales/de.js`, …), so that every bundler carries them without configuration
+/// and no page fetches a style sheet or a data URL that its CSP would refuse.
+pub fn build_package(tools: &Tools) -> Result<(), String> {
+    build_site(tools)?;
+    println!("==> assembling the npm package in {}", package_dir().display());
+    let out = package_dir();
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot empty {}: {e}", out.display()))?;
+    }
+    std::fs::create_dir_all(out.join("locales")).map_err(|e| format!("cannot make {}: {e}", out.display()))?;
+    let copy = |from: PathBuf, to: &str| {
+        std::fs::copy(&from, out.join(to)).map(drop).map_err(|e| format!("cannot copy {}: {e}", from.display()))
+    };
+    for file in ["mfa-enroll.js", "mfa-enroll_bg.wasm", "mfa-enroll.css"] {
+        copy(root().join("dist").join(file), file)?;
+    }
+    for file in ["package.json", "index.js", "index.d.ts", "README.md", "LICENSE"] {
+        copy(root().join("www/package").join(file), file)?;
+    }
+    let read = |path: &Path| std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    let write =
+        |to: &str, text: String| std::fs::write(out.join(to), text).map_err(|e| format!("cannot write {to}: {e}"));
+    let css = read(&root().join("www/mfa-enroll.css"))?;
+    let template = css.replace('\\', "\\\\").replace('`', "\\`").replace("${", "\\${");
+    write(
+        "styles.js",
+        format!("// The widget's style sheet, for a constructable CSSStyleSheet.\nexport default `{template}`;\n"),
+    )?;
+    for entry in std::fs::read_dir(root().join("www/locales")).map_err(|e| format!("www/locales: {e}"))? {
+        let path = entry.map_err(|e| format!("www/locales: {e}"))?.path();
+        let lang = path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default().to_owned();
+        // JSON is a JavaScript expression: the catalogue becomes the module's default export as it is.
+        write(&format!("locales/{lang}.js"), format!("export default {};\n", read(&path)?.trim()))?;
+    }
+    Ok(())
+}
+
+/// The Vite example (`www/examples/vite`), built against the package that `build_package` assembled: Vite 7 from
+/// npm, no plugin and no configuration.
+fn build_vite_example() -> Result<(), String> {
+    println!("==> building the Vite example against the package");
+    let example = root().join("www/examples/vite");
+    run(Command::new("npm")
+        .args(["install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&example))?;
+    run(Command::new("npx").args(["--no-install", "vite", "build", "--logLevel", "warn"]).current_dir(&example))
+}
+
 fn demo(args: &[String]) -> Result<(), String> {
     let listen = match args {
         [] => "127.0.0.1:8080".to_owned(),
@@ -205,7 +262,8 @@ fn test() -> Result<(), String> {
     let started = Instant::now();
     let tools = Tools::locate()?;
     tools.install(true)?;
-    build_site(&tools)?;
+    build_package(&tools)?;
+    build_vite_example()?;
     let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
 
     println!("==> native tests: unit, proxy and simulator over loopback, end to end in Chromium");
@@ -213,6 +271,8 @@ fn test() -> Result<(), String> {
         .args(["test", "--workspace"])
         .current_dir(root())
         .env("E2E_SITE_DIR", root().join("dist"))
+        .env("E2E_PACKAGE_DIR", package_dir())
+        .env("E2E_VITE_DIR", root().join("www/examples/vite/dist"))
         .env("E2E_AXE_SCRIPT", tools.axe_script())
         .env("CHROMEDRIVER", &chromedriver))?;
 

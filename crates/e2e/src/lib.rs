@@ -19,6 +19,40 @@ use tokio::sync::oneshot;
 pub const PAGE_WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
 
+/// The npm package that `cargo xtask dist` assembles (`E2E_PACKAGE_DIR` overrides where).
+pub fn package_dir() -> PathBuf {
+    std::env::var_os("E2E_PACKAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/npm/mfa-enroll"))
+}
+
+/// A site of the example pages (`www/examples`) with the package installed beside them in
+/// `node_modules/mfa-enroll`, as `npm install` would, in a fresh folder under `target/`.
+pub fn examples_site(name: &str) -> PathBuf {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/examples");
+    let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-sites").join(name);
+    if site.exists() {
+        std::fs::remove_dir_all(&site).expect("the old site is removed");
+    }
+    copy_tree(&examples, &site);
+    let package = package_dir();
+    assert!(package.join("index.js").is_file(), "no package in {}: run `cargo xtask dist`", package.display());
+    copy_tree(&package, &site.join("node_modules/mfa-enroll"));
+    site
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for entry in std::fs::read_dir(from).expect("a readable folder").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("a copy");
+        }
+    }
+}
+
 /// The built site that the proxy serves: `E2E_SITE_DIR`, or `dist/` at the workspace root.
 pub fn site_dir() -> PathBuf {
     let dir = std::env::var_os("E2E_SITE_DIR")
@@ -109,6 +143,33 @@ impl Harness {
             }
         }
         self.driver.set_window_rect(0, 0, 1024, 1400).await.expect("the window resizes back");
+    }
+
+    /// The first element matching `css` inside the shadow root of the page's element `host` (a CSS selector), whose
+    /// text is `text` when one is given; waiting for it to appear.
+    pub async fn find_in_shadow(&self, host: &str, css: &str, text: Option<&str>) -> WebElement {
+        let deadline = std::time::Instant::now() + PAGE_WAIT;
+        loop {
+            if let Some(found) = self.shadow_element(host, css, text).await {
+                return found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {css:?} with text {text:?} appeared in {host}'s shadow root"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn shadow_element(&self, host: &str, css: &str, text: Option<&str>) -> Option<WebElement> {
+        let root = self.driver.find(By::Css(host)).await.ok()?.get_shadow_root().await.ok()?;
+        for element in root.find_all(By::Css(css)).await.ok()? {
+            let shown = element.text().await.ok()?;
+            if text.is_none_or(|text| visible(&shown) == text) {
+                return Some(element);
+            }
+        }
+        None
     }
 
     /// Replaces what the input named `name` holds with `text`, typed key by key.

@@ -1,0 +1,148 @@
+//! The npm package as portals use it, in real Chromium through the proxy: a plain page with one module script and
+//! one element, a portal with two widgets under a strict CSP and greedy host styles, mount, destroy and mount
+//! again, and a Vite app. In each, a person enrolls an authenticator app; the events arrive with their detail, and no
+//! Content-Security-Policy violation happens.
+
+use e2e::{Config, Harness, examples_site, totp_now};
+use serde_json::Value;
+use thirtyfour::prelude::*;
+
+async fn harness_for(example: &str) -> Harness {
+    let site = examples_site(example);
+    let harness = Harness::start_with(|config: &mut Config| config.site_dir = Some(site)).await;
+    harness.driver.goto(format!("{}/{example}.html", harness.proxy_url)).await.expect("the page loads");
+    harness
+}
+
+/// Enrolls an authenticator app in the widget at `host`, as a person would, clicking and typing in its shadow root.
+async fn enroll_authenticator_app(harness: &Harness, host: &str, add: &str, verify: &str) -> String {
+    harness.find_in_shadow(host, "button", Some(add)).await.click().await.expect("click");
+    let secret = harness.find_in_shadow(host, ".mfa-secret-value", None).await.text().await.expect("text");
+    let code = harness.find_in_shadow(host, "input[name='otp']", None).await;
+    code.send_keys(totp_now(&secret.replace(' ', ""))).await.expect("typing");
+    harness.find_in_shadow(host, "button", Some(verify)).await.click().await.expect("click");
+    harness.find_in_shadow(host, ".mfa-device-status", None).await;
+    secret.replace(' ', "")
+}
+
+async fn recorded(harness: &Harness, what: &str) -> Value {
+    harness.driver.execute(&format!("return window.{what}"), Vec::new()).await.expect("script").json().clone()
+}
+
+/// The events of `kind` that the page heard from the widget `from`.
+async fn events(harness: &Harness, kind: &str, from: &str) -> Vec<Value> {
+    let all = recorded(harness, "__events").await;
+    let all = all.as_array().expect("an array").clone();
+    all.into_iter().filter(|event| event["type"] == kind && event["from"] == from).collect()
+}
+
+async fn assert_no_violations(harness: &Harness) {
+    assert_eq!(recorded(harness, "__violations").await, serde_json::json!([]), "Content-Security-Policy violations");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_page_with_one_script_and_one_element_enrolls_a_device() {
+    let harness = harness_for("plain").await;
+    harness.find_in_shadow("#widget", "h1", Some("Your sign-in methods")).await;
+    harness
+        .wait_until("the widget is ready", "return window.__events.some((e) => e.type === 'mfa-enroll:ready')")
+        .await;
+    let secret = enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
+
+    let ready = events(&harness, "mfa-enroll:ready", "widget").await;
+    assert_eq!(ready.len(), 1, "ready once: {ready:?}");
+    let offered = ready[0]["detail"]["types"].as_array().expect("types").len();
+    assert!(offered >= 4, "the proxy's demo types are offered: {ready:?}");
+    let enrolled = events(&harness, "mfa-enroll:enrolled", "widget").await;
+    let devices: Value =
+        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let device_id = devices["_embedded"]["devices"][0]["id"].clone();
+    assert_eq!(enrolled.len(), 1);
+    assert_eq!(enrolled[0]["detail"], serde_json::json!({ "deviceId": device_id, "type": "TOTP" }));
+    let everything = recorded(&harness, "__events").await.to_string();
+    assert!(!everything.contains(&secret), "no event carries the secret");
+    assert_no_violations(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_with_two_widgets_keeps_its_styles_out_and_its_theme_in() {
+    let harness = harness_for("portal").await;
+    harness.find_in_shadow("#plain", "h1", Some("Your sign-in methods")).await;
+    harness.find_in_shadow("#themed", "h1", Some("Vos méthodes de connexion")).await;
+
+    // The portal's greedy rules reach neither widget; the theme's custom properties reach the themed one.
+    let style = |host: &str, css: &str, property: &str| {
+        format!(
+            "return getComputedStyle(document.querySelector('{host}').shadowRoot.querySelector('{css}')).{property}"
+        )
+    };
+    let computed = |script: String| {
+        let driver = harness.driver.clone();
+        async move {
+            driver.execute(&script, Vec::new()).await.expect("script").json().as_str().unwrap_or_default().to_owned()
+        }
+    };
+    assert_eq!(computed(style("#plain", "h1", "fontSize")).await, "24px", "1.5em of the widget's own 16 px");
+    assert_eq!(computed(style("#plain", "h1", "textTransform")).await, "none");
+    assert_eq!(computed(style("#plain", "h1", "letterSpacing")).await, "normal");
+    assert_ne!(computed(style("#plain", ".mfa-add", "display")).await, "none");
+    assert_eq!(computed(style("#plain", ".mfa-add", "backgroundColor")).await, "rgb(11, 87, 208)");
+    assert_eq!(computed(style("#themed", ".mfa-add", "backgroundColor")).await, "rgb(107, 33, 168)");
+    assert_eq!(computed(style("#themed", ".mfa-add", "borderTopLeftRadius")).await, "0px");
+    assert!(!computed(style("#plain", "h1", "fontFamily")).await.contains("cursive"));
+
+    // Each widget offers only its own types, and each enrolls on its own; ids do not collide across them.
+    let offered = |host: &str| {
+        let driver = harness.driver.clone();
+        let script = format!("return document.querySelector('{host}').shadowRoot.querySelectorAll('.mfa-add').length");
+        async move { driver.execute(&script, Vec::new()).await.expect("script").json().as_u64() }
+    };
+    assert_eq!(offered("#plain").await, Some(2), "TOTP and EMAIL");
+    assert_eq!(offered("#themed").await, Some(1), "TOTP");
+    enroll_authenticator_app(&harness, "#themed", "Ajouter une application d’authentification", "Vérifier").await;
+    assert_eq!(events(&harness, "mfa-enroll:enrolled", "themed").await.len(), 1);
+    assert_eq!(events(&harness, "mfa-enroll:enrolled", "plain").await.len(), 0, "events come from their own widget");
+    harness.assert_accessible("a portal with two widgets").await;
+    assert_no_violations(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mount_destroy_and_mount_again_leave_nothing_behind() {
+    let harness = harness_for("remount").await;
+    harness.wait_until("the first widget is destroyed", "return window.__destroyed !== undefined").await;
+    assert_eq!(
+        recorded(&harness, "__destroyed").await,
+        serde_json::json!({ "children": 0, "accent": 0 }),
+        "destroy() empties the shadow root"
+    );
+    harness.find(By::Css("#remount")).await.click().await.expect("click");
+    harness.find_in_shadow("#widget", "h1", Some("Your sign-in methods")).await;
+    let count = "return document.querySelector('#widget').shadowRoot.querySelectorAll('.mfa-enroll').length";
+    assert_eq!(harness.driver.execute(count, Vec::new()).await.expect("script").json(), 1, "one widget, not two");
+    enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
+    let ready = events(&harness, "mfa-enroll:ready", "widget").await;
+    assert_eq!(ready.len(), 2, "each mount is ready once: {ready:?}");
+    assert_eq!(events(&harness, "mfa-enroll:enrolled", "widget").await.len(), 1);
+    assert_no_violations(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vite_app_imports_the_package_without_plugins() {
+    let site = std::env::var_os("E2E_VITE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../www/examples/vite/dist"));
+    assert!(site.join("index.html").is_file(), "no Vite build at {}: `cargo xtask test` makes it", site.display());
+    let harness = Harness::start_with(|config: &mut Config| config.site_dir = Some(site)).await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    // The page is German: the catalogue comes from the chunk that Vite split off the package.
+    harness.find_in_shadow("#widget", "h1", Some("Ihre Anmeldemethoden")).await;
+    enroll_authenticator_app(&harness, "#widget", "Authenticator-App hinzufügen", "Bestätigen").await;
+    let enrolled = events(&harness, "mfa-enroll:enrolled", "widget").await;
+    assert_eq!(enrolled.len(), 1);
+    assert_eq!(enrolled[0]["detail"]["type"], "TOTP");
+    assert_no_violations(&harness).await;
+    harness.stop().await;
+}
