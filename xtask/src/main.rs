@@ -232,14 +232,16 @@ pub fn build_package(tools: &Tools) -> Result<(), String> {
 }
 
 /// The Vite example (`www/examples/vite`), built against the package that `build_package` assembled: Vite 7 from
-/// npm, no plugin and no configuration.
+/// npm, no plugin and no configuration; and its `typecheck.ts`, compiled against the package's declarations.
 fn build_vite_example() -> Result<(), String> {
     println!("==> building the Vite example against the package");
     let example = root().join("www/examples/vite");
     run(Command::new("npm")
         .args(["install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&example))?;
-    run(Command::new("npx").args(["--no-install", "vite", "build", "--logLevel", "warn"]).current_dir(&example))
+    run(Command::new("npx").args(["--no-install", "vite", "build", "--logLevel", "warn"]).current_dir(&example))?;
+    println!("==> checking the package's TypeScript declarations (tsc --noEmit)");
+    run(Command::new("npx").args(["--no-install", "tsc", "--noEmit"]).current_dir(&example))
 }
 
 fn demo(args: &[String]) -> Result<(), String> {

@@ -4,6 +4,7 @@
 //! Content-Security-Policy violation happens.
 
 use e2e::{Config, Harness, examples_site, totp_now};
+use mfa_enroll_proxy::{Identity, TokenAuth, Upstream};
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
@@ -145,4 +146,123 @@ async fn a_vite_app_imports_the_package_without_plugins() {
     assert_eq!(enrolled[0]["detail"]["type"], "TOTP");
     assert_no_violations(&harness).await;
     harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosts_access_token_is_the_persons_identity() {
+    // A simulator of its own as PingOne, and the proxy in bearer mode against its JWKS: no demo user here.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let simulator = pingone_simulator::Simulator::demo();
+    let info = simulator.startup_info(&format!("http://{}", listener.local_addr().expect("bound")));
+    tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
+    let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
+    let site = examples_site("bearer");
+    let harness = Harness::start_with(|config: &mut Config| {
+        config.upstream = Upstream::PingOne {
+            api_url: info.api_url.clone(),
+            auth_url: info.auth_url.clone(),
+            environment_id: info.environment_id.clone(),
+            client_id: info.client_id.clone(),
+            client_secret: info.client_secret.clone().into(),
+            token_auth: TokenAuth::Basic,
+            policy_id: Some(info.policy_id.clone()),
+        };
+        config.identity = Identity::Bearer {
+            jwks_url: format!("{issuer}/jwks"),
+            issuer: issuer.clone(),
+            audience: "https://api.pingone.com".into(),
+            leeway_seconds: 30,
+        };
+        config.site_dir = Some(site);
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let user: Value = http
+        .post(format!("{}/sim/users", info.auth_url))
+        .json(&serde_json::json!({ "username": "grace@example.com" }))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    let user_id = user["id"].as_str().expect("a user id");
+    let minted: Value = http
+        .post(format!("{}/sim/users/{user_id}/tokens", info.auth_url))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    let token = minted["access_token"].as_str().expect("a token").to_owned();
+
+    // Without a token the widget says the session has ended, and the page hears it from the element.
+    harness.driver.goto(format!("{}/plain.html", harness.proxy_url)).await.expect("the page loads");
+    harness.find_in_shadow("#widget", "p[role='alert']", Some("Your session has ended. Sign in again.")).await;
+    harness
+        .wait_until(
+            "the page hears",
+            "return window.__events.some((e) => e.type === 'mfa-enroll:session-expired' && e.from === 'widget')",
+        )
+        .await;
+
+    // With the host's getAccessToken, the person is the token's subject.
+    let give_token = "document.getElementById('widget').getAccessToken = () => Promise.resolve(arguments[0])";
+    harness.driver.execute(give_token, vec![Value::from(token.clone())]).await.expect("script");
+    harness.find_in_shadow("#widget", "p", Some("You have no sign-in methods yet.")).await;
+    enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
+    let devices: Value = http
+        .get(format!("{}/api/devices", harness.proxy_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(devices["_embedded"]["devices"][0]["type"], "TOTP", "the device is the token subject's: {devices}");
+    assert_no_violations(&harness).await;
+    harness.stop().await;
+}
+
+#[test]
+fn the_package_packs_offline_with_its_entry_declarations_wasm_and_catalogues() {
+    let package = e2e::package_dir();
+    let output = std::process::Command::new("npm")
+        .args(["pack", "--dry-run", "--json", "--offline"])
+        .current_dir(&package)
+        .output()
+        .expect("npm runs");
+    assert!(output.status.success(), "npm pack failed: {}", String::from_utf8_lossy(&output.stderr));
+    let packed: Value = serde_json::from_slice(&output.stdout).expect("npm pack's JSON");
+    let files: Vec<&str> =
+        packed[0]["files"].as_array().expect("files").iter().filter_map(|file| file["path"].as_str()).collect();
+    for expected in [
+        "package.json",
+        "index.js",
+        "index.d.ts",
+        "mfa-enroll.js",
+        "mfa-enroll_bg.wasm",
+        "mfa-enroll.css",
+        "styles.js",
+        "locales/ar.js",
+        "locales/de.js",
+        "locales/es.js",
+        "locales/fr.js",
+        "locales/ja.js",
+        "README.md",
+        "LICENSE",
+    ] {
+        assert!(files.contains(&expected), "{expected} is not in the tarball: {files:?}");
+    }
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(package.join("package.json")).expect("package.json"))
+            .expect("JSON");
+    assert_eq!(manifest["name"], "mfa-enroll");
+    assert_eq!(manifest["type"], "module");
+    assert_eq!(manifest["types"], "./index.d.ts");
+    assert_eq!(manifest["exports"]["."]["types"], "./index.d.ts");
+    assert_eq!(manifest["exports"]["."]["import"], "./index.js");
 }
