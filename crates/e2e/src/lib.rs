@@ -173,6 +173,25 @@ impl Harness {
         None
     }
 
+    /// Starts recording every `mfa-enroll:*` event that reaches `window`, with its detail, for [`Harness::events`].
+    pub async fn record_events(&self) {
+        let script = r#"
+            window.__events = [];
+            for (const name of ["ready", "enrolled", "activation-sent", "resynced", "renamed", "removed",
+                "default-changed", "rate-limited", "error", "session-expired"]) {
+                window.addEventListener(`mfa-enroll:${name}`, (event) => window.__events.push({ type: name, detail: event.detail }));
+            }
+        "#;
+        self.driver.execute(script, Vec::new()).await.expect("the recorder installs");
+    }
+
+    /// The details of the recorded events called `mfa-enroll:{name}`, oldest first.
+    pub async fn events(&self, name: &str) -> Vec<serde_json::Value> {
+        let script = "return window.__events.filter((e) => e.type === arguments[0]).map((e) => e.detail)";
+        let details = self.driver.execute(script, vec![serde_json::Value::from(name)]).await.expect("script");
+        details.json().as_array().cloned().unwrap_or_default()
+    }
+
     /// Replaces what the input named `name` holds with `text`, typed key by key.
     pub async fn type_into(&self, name: &str, text: &str) {
         let field = self.find(By::Css(format!("input[name='{name}']"))).await;

@@ -37,6 +37,7 @@ async fn field_problem(harness: &Harness, expected: &str) {
 async fn bad_codes_are_refused_clearly_and_the_person_can_retry() {
     let harness = Harness::start().await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.record_events().await;
     harness.find_with_text(By::Css("button"), "Add authenticator app").await.click().await.expect("click");
     let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text").replace(' ', "");
 
@@ -57,6 +58,10 @@ async fn bad_codes_are_refused_clearly_and_the_person_can_retry() {
         current.chars().map(|digit| if digit == '9' { '0' } else { char::from(digit as u8 + 1) }).collect();
     submit(&harness, &wrong).await;
     field_problem(&harness, "That code is not right. Wait for a new code in your app and try again. 1 try left.").await;
+
+    // The page heard of both refusals by their codes: never the code typed, never the server's English.
+    let refused = serde_json::json!({ "status": 400, "code": "INVALID_DATA", "detail": "INVALID_OTP" });
+    assert_eq!(harness.events("error").await, vec![refused.clone(), refused]);
 
     submit(&harness, &oathtool_totp(&secret)).await;
     harness.find_with_text(By::Css("p[role='status']"), "Authenticator app added.").await;

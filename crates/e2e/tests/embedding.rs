@@ -62,6 +62,16 @@ async fn a_plain_page_with_one_script_and_one_element_enrolls_a_device() {
     assert_eq!(enrolled[0]["detail"], serde_json::json!({ "deviceId": device_id, "type": "TOTP" }));
     let everything = recorded(&harness, "__events").await.to_string();
     assert!(!everything.contains(&secret), "no event carries the secret");
+
+    // Attributes changed after mount are applied: another language, fewer types.
+    let change = "const widget = document.getElementById('widget'); widget.setAttribute('locale', 'ja'); widget.setAttribute('types', 'EMAIL')";
+    harness.driver.execute(change, Vec::new()).await.expect("script");
+    harness.find_in_shadow("#widget", "h1", Some("サインイン方法")).await;
+    harness.find_in_shadow("#widget", ".mfa-add", Some("メールを追加")).await;
+    let adds = "return document.getElementById('widget').shadowRoot.querySelectorAll('.mfa-add').length";
+    assert_eq!(harness.driver.execute(adds, Vec::new()).await.expect("script").json(), 1);
+    let widgets = "return document.getElementById('widget').shadowRoot.querySelectorAll('.mfa-enroll').length";
+    assert_eq!(harness.driver.execute(widgets, Vec::new()).await.expect("script").json(), 1, "one widget, not two");
     assert_no_violations(&harness).await;
     harness.stop().await;
 }
@@ -92,6 +102,8 @@ async fn a_portal_with_two_widgets_keeps_its_styles_out_and_its_theme_in() {
     assert_eq!(computed(style("#themed", ".mfa-add", "backgroundColor")).await, "rgb(107, 33, 168)");
     assert_eq!(computed(style("#themed", ".mfa-add", "borderTopLeftRadius")).await, "0px");
     assert!(!computed(style("#plain", "h1", "fontFamily")).await.contains("cursive"));
+    assert_eq!(computed(style("#themed", "h1", "textDecorationLine")).await, "underline", "::part(heading)");
+    assert_eq!(computed(style("#plain", "h1", "textDecorationLine")).await, "none");
 
     // Each widget offers only its own types, and each enrolls on its own; ids do not collide across them.
     let offered = |host: &str| {

@@ -13,6 +13,7 @@ const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     let harness = Harness::start().await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.record_events().await;
     harness.find_with_text(By::Css("button"), "Add hardware token").await.click().await.expect("click");
 
     harness.type_into("serial", "NOT-IN-STOCK").await;
@@ -43,5 +44,11 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
     harness.find_with_text(By::Css(".mfa-device-name"), "Hardware token").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    let device_id = harness.find(By::Css(".mfa-device")).await.attr("data-device-id").await.expect("attr");
+    let resynced = harness.events("resynced").await;
+    assert_eq!(resynced, vec![serde_json::json!({ "deviceId": device_id })], "the host page hears of the resync");
+    // The unknown serial was an error the page heard of, by its codes only.
+    let errors = harness.events("error").await;
+    assert!(errors.iter().all(|detail| detail.as_object().is_some_and(|fields| fields.len() == 3)), "{errors:?}");
     harness.stop().await;
 }

@@ -24,11 +24,16 @@ async fn listed(harness: &Harness) -> Vec<Value> {
 async fn a_person_renames_sets_the_default_and_removes_with_confirmation() {
     let harness = Harness::start().await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.record_events().await;
     add_authenticator_app(&harness).await;
     add_authenticator_app(&harness).await;
     let rows = harness.driver.find_all(By::Css("li.mfa-device")).await.expect("rows");
     assert_eq!(rows.len(), 2);
+    let first_id = rows[0].attr("data-device-id").await.expect("attr").expect("an id");
     let second_id = rows[1].attr("data-device-id").await.expect("attr").expect("an id");
+    let enrolled: Vec<_> = harness.events("enrolled").await;
+    assert_eq!(enrolled.len(), 2);
+    assert!(enrolled.iter().all(|detail| detail["type"] == "TOTP" && detail.as_object().is_some_and(|d| d.len() == 2)));
 
     // Rename the second one, after a name that is too long.
     rows[1]
@@ -72,6 +77,12 @@ async fn a_person_renames_sets_the_default_and_removes_with_confirmation() {
     let devices = listed(&harness).await;
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0]["nickname"], "Work phone");
+
+    // The host page heard of each change, by the device's id only.
+    let only = |id: &str| vec![serde_json::json!({ "deviceId": id })];
+    assert_eq!(harness.events("renamed").await, only(&second_id));
+    assert_eq!(harness.events("default-changed").await, only(&second_id));
+    assert_eq!(harness.events("removed").await, only(&first_id));
     harness.stop().await;
 }
 

@@ -21,6 +21,7 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
     })
     .await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.record_events().await;
     send_code_to(&harness, "+1 512 520 1234").await;
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
@@ -33,6 +34,14 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
     };
     let first = seconds(timer.text().await.expect("text"));
     assert!((1..=4).contains(&first), "the countdown starts from Retry-After: {first}");
+    let limited = harness.events("rate-limited").await;
+    assert_eq!(limited.len(), 1, "{limited:?}");
+    let retry_after = limited[0]["retryAfter"].as_u64().expect("seconds");
+    assert!((u64::from(first)..=4).contains(&retry_after), "the event says Retry-After: {retry_after}");
+    let sent = harness.events("activation-sent").await;
+    assert_eq!(sent.len(), 1, "the first code was sent: {sent:?}");
+    assert_eq!(sent[0]["type"], "SMS");
+    assert!(!sent[0].to_string().contains("1234"), "no phone number in an event: {sent:?}");
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let later = harness.find(By::Css("p[role='timer'], p.mfa-hint[role='status']")).await.text().await.expect("text");
     assert!(later == "You can try again now." || seconds(later.clone()) < first, "the countdown moved: {later}");
