@@ -134,6 +134,9 @@ async fn mount_destroy_and_mount_again_leave_nothing_behind() {
     harness.find_in_shadow("#widget", "h1", Some("Your sign-in methods")).await;
     let count = "return document.querySelector('#widget').shadowRoot.querySelectorAll('.mfa-enroll').length";
     assert_eq!(harness.driver.execute(count, Vec::new()).await.expect("script").json(), 1, "one widget, not two");
+    // The second mount's theme reaches the widget through the element's custom properties.
+    let accent = "return getComputedStyle(document.querySelector('#widget').shadowRoot.querySelector('.mfa-add')).backgroundColor";
+    assert_eq!(harness.driver.execute(accent, Vec::new()).await.expect("script").json(), "rgb(107, 33, 168)");
     enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
     let ready = events(&harness, "mfa-enroll:ready", "widget").await;
     assert_eq!(ready.len(), 2, "each mount is ready once: {ready:?}");
@@ -277,4 +280,50 @@ fn the_package_packs_offline_with_its_entry_declarations_wasm_and_catalogues() {
     assert_eq!(manifest["types"], "./index.d.ts");
     assert_eq!(manifest["exports"]["."]["types"], "./index.d.ts");
     assert_eq!(manifest["exports"]["."]["import"], "./index.js");
+}
+
+/// Counts the intervals, timeouts and window or document listeners that a mounted widget holds, then destroys it
+/// in the middle of a resend countdown: nothing may be left running or listening.
+const MOUNT_COUNT_AND_DESTROY: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const held = { intervals: new Set(), listeners: 0 };
+    const [setInterval, clearInterval] = [window.setInterval, window.clearInterval];
+    window.setInterval = (...args) => { const id = setInterval(...args); held.intervals.add(id); return id; };
+    window.clearInterval = (id) => { held.intervals.delete(id); clearInterval(id); };
+    for (const target of [window, document]) {
+        const [add, remove] = [target.addEventListener.bind(target), target.removeEventListener.bind(target)];
+        target.addEventListener = (...args) => { if (!args[0].startsWith("mfa-enroll:")) held.listeners++; add(...args); };
+        target.removeEventListener = (...args) => { if (!args[0].startsWith("mfa-enroll:")) held.listeners--; remove(...args); };
+    }
+    const { mount } = await import("./node_modules/mfa-enroll/index.js");
+    const element = document.createElement("div");
+    document.body.append(element);
+    const widget = await mount(element, { apiBase: "/api" });
+    const inside = (css) => element.shadowRoot.querySelector(css);
+    const until = async (check) => { while (!check()) await new Promise((r) => setTimeout(r, 50)); };
+    await until(() => [...element.shadowRoot.querySelectorAll("button")].some((b) => b.textContent === "Add email"));
+    [...element.shadowRoot.querySelectorAll("button")].find((b) => b.textContent === "Add email").click();
+    await until(() => inside("input[name='address']"));
+    const address = inside("input[name='address']");
+    address.value = "ada@example.com";
+    address.dispatchEvent(new Event("input", { bubbles: true }));
+    inside("button[type='submit']").click();
+    await until(() => inside(".mfa-countdown")?.textContent);
+    const counting = held.intervals.size;
+    widget.destroy();
+    await new Promise((r) => setTimeout(r, 1500));
+    done({ counting, intervals: held.intervals.size, listeners: held.listeners, children: element.shadowRoot.childElementCount });
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_in_a_countdown_leaves_no_timer_no_listener_and_no_dom() {
+    let harness = harness_for("remount").await;
+    harness.wait_until("the example's own widget is destroyed", "return window.__destroyed !== undefined").await;
+    let held = harness.driver.execute_async(MOUNT_COUNT_AND_DESTROY, Vec::new()).await.expect("the script runs");
+    let held = held.json();
+    assert!(held["counting"].as_u64() >= Some(1), "the resend countdown ran an interval: {held}");
+    assert_eq!(held["intervals"], 0, "no interval is left: {held}");
+    assert_eq!(held["listeners"], 0, "no window or document listener is left: {held}");
+    assert_eq!(held["children"], 0, "no DOM is left: {held}");
+    harness.stop().await;
 }
