@@ -227,16 +227,23 @@ mod refusal {
         html! { <Refusal error={props.error.clone()} messages={&EN} /> }
     }
 
-    async fn sleep(milliseconds: i32) {
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            let window = web_sys::window().expect("a window");
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds).expect("a timer");
-        });
-        JsFuture::from(promise).await.expect("the timer fires");
-    }
-
     fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
         root.query_selector(selector).ok().flatten().and_then(|element| element.text_content())
+    }
+
+    /// Polls every 50 ms until `selector`'s text in `root` is `expected`, for at most 3 s.
+    async fn until_text(root: &web_sys::Element, selector: &str, expected: Option<&str>) {
+        for _ in 0..60 {
+            if text_of(root, selector).as_deref() == expected {
+                return;
+            }
+            let promise = js_sys::Promise::new(&mut |resolve, _| {
+                let window = web_sys::window().expect("a window");
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50).expect("a timer");
+            });
+            JsFuture::from(promise).await.expect("the timer fires");
+        }
+        assert_eq!(text_of(root, selector).as_deref(), expected, "{selector} within 3 s");
     }
 
     #[wasm_bindgen_test]
@@ -247,11 +254,9 @@ mod refusal {
         yew::scheduler::flush().await;
         assert_eq!(text_of(&root, "p[role='alert']").as_deref(), Some(EN.error_too_many()));
         assert_eq!(text_of(&root, "p[role='timer']").as_deref(), Some("Try again in \u{2068}2\u{2069} s."));
-        sleep(1100).await;
-        assert_eq!(text_of(&root, "p[role='timer']").as_deref(), Some("Try again in \u{2068}1\u{2069} s."));
-        sleep(1100).await;
+        until_text(&root, "p[role='timer']", Some("Try again in \u{2068}1\u{2069} s.")).await;
+        until_text(&root, "p[role='status']", Some(EN.retry_now())).await;
         assert_eq!(text_of(&root, "p[role='timer']"), None, "the timer is gone");
-        assert_eq!(text_of(&root, "p[role='status']").as_deref(), Some(EN.retry_now()));
     }
 
     #[wasm_bindgen_test]

@@ -311,7 +311,8 @@ const MOUNT_COUNT_AND_DESTROY: &str = r#"
     await until(() => inside(".mfa-countdown")?.textContent);
     const counting = held.intervals.size;
     widget.destroy();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Effects are cleaned up by the widget's scheduler: poll, for at most 3 s.
+    for (let waited = 0; held.intervals.size > 0 && waited < 3000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     done({ counting, intervals: held.intervals.size, listeners: held.listeners, children: element.shadowRoot.childElementCount });
 "#;
 

@@ -42,9 +42,9 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
     assert_eq!(sent.len(), 1, "the first code was sent: {sent:?}");
     assert_eq!(sent[0]["type"], "SMS");
     assert!(!sent[0].to_string().contains("1234"), "no phone number in an event: {sent:?}");
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let later = harness.find(By::Css("p[role='timer'], p.mfa-hint[role='status']")).await.text().await.expect("text");
-    assert!(later == "You can try again now." || seconds(later.clone()) < first, "the countdown moved: {later}");
+    if first > 1 {
+        harness.find_with_text(By::Css("p[role='timer']"), &format!("Try again in {} s.", first - 1)).await;
+    }
     harness.find_with_text(By::Css("p[role='status']"), "You can try again now.").await;
 
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
