@@ -84,6 +84,9 @@ pub struct WidgetConfig {
     /// The name that authenticator apps show, unless the host page gives its own.
     #[serde(default)]
     pub issuer: Option<String>,
+    /// Whether PingOne keeps a voice device's extension; the widget asks for one only then.
+    #[serde(default)]
+    pub phone_extensions: bool,
 }
 
 /// How the widget reaches the proxy: where, as whom, and where it tells the host page what happened.

@@ -269,6 +269,7 @@ pub fn App(props: &AppProps) -> Html {
         Load::Ready(config) => config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
         _ => DEFAULT_RESEND_SECONDS,
     };
+    let extensions = matches!(&*config, Load::Ready(WidgetConfig { phone_extensions: true, .. }));
     let issuer = match &*config {
         Load::Ready(WidgetConfig { issuer: Some(issuer), .. }) if props.issuer.is_none() => {
             Some(AttrValue::from(issuer.clone()))
@@ -282,7 +283,7 @@ pub fn App(props: &AppProps) -> Html {
         },
         Enrolling::Delivered(channel) => html! {
             <DeliveredEnrollmentHost client={client.clone()} channel={channel} resend_seconds={resend_seconds}
-                region={countries::region_of(&locale)}
+                region={countries::region_of(&locale)} extensions={extensions}
                 on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::HardwareToken => html! {
@@ -394,6 +395,8 @@ struct DeliveredEnrollmentHostProps {
     resend_seconds: u32,
     /// The region that a national phone number belongs to, until the person picks another.
     region: String,
+    /// Whether to ask for a voice extension.
+    extensions: bool,
     on_finished: Callback<Option<Device>>,
     messages: &'static Messages,
     id_prefix: AttrValue,
@@ -459,6 +462,7 @@ fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
     };
     html! {
         <DeliveredEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
+            extensions={props.extensions}
             id_prefix={props.id_prefix.clone()} />
     }
 }

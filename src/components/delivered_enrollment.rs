@@ -16,6 +16,9 @@ pub struct DeliveredEnrollmentProps {
     pub messages: &'static Messages,
     /// Makes the ids of this widget instance's fields unique on the page.
     pub id_prefix: AttrValue,
+    /// Whether to ask for a voice extension: only where PingOne keeps it.
+    #[prop_or_default]
+    pub extensions: bool,
 }
 
 #[component]
@@ -104,7 +107,7 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
                     <Field id={format!("{}-address", props.id_prefix)} name="address" label={label} hint={hint}
                         value={entry.typed.clone()} problem={problem.map(AttrValue::from)} input_type={input_type}
                         inputmode={inputmode} autocomplete={autocomplete} readonly={creating} on_change={on_change} />
-                    if channel == Channel::Voice {
+                    if channel == Channel::Voice && props.extensions {
                         <Field id={format!("{}-extension", props.id_prefix)} name="extension"
                             label={messages.extension_label()} hint={messages.extension_hint()}
                             value={entry.extension.clone()} problem={extension_problem} inputmode="tel"

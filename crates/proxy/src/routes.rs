@@ -47,19 +47,65 @@ pub fn api() -> Router<AppState> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct WidgetConfig<'a> {
-    device_types: &'a [DeviceType],
+    device_types: Vec<DeviceType>,
+    /// Whether PingOne keeps a voice device's extension (its MFA settings' `phoneExtensions.enabled`).
+    phone_extensions: bool,
     issuer: &'a str,
     resend_cooldown_seconds: u32,
 }
 
 async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     state.current_user(&headers).await?;
+    let (device_types, phone_extensions) = environment_offer(&state).await;
     let config = WidgetConfig {
-        device_types: &state.allowed_types,
+        device_types,
+        phone_extensions,
         issuer: &state.issuer,
         resend_cooldown_seconds: state.resend_cooldown_seconds,
     };
     Ok(Json(config).into_response())
+}
+
+/// What the environment lets people pair now: the configured types that the device policy enables with pairing
+/// allowed, and whether voice extensions are kept. When PingOne cannot say (no policy id configured, or an
+/// answer that does not read), the configured types and no extensions: a create then says what is refused.
+async fn environment_offer(state: &AppState) -> (Vec<DeviceType>, bool) {
+    use crate::upstream::EnvironmentResource;
+    let read = |resource| async move {
+        match state.upstream.read_environment(resource).await {
+            Ok(response) if response.status.is_success() => response.body,
+            Ok(response) => {
+                tracing::warn!(status = %response.status, "PingOne refused an environment read for the configuration");
+                None
+            }
+            Err(failure) => {
+                tracing::warn!(%failure, "an environment read for the configuration failed");
+                None
+            }
+        }
+    };
+    let policy = async {
+        match &state.policy_id {
+            Some(id) => read(EnvironmentResource::Policy(id)).await,
+            None => None,
+        }
+    };
+    let (policy, settings) = tokio::join!(policy, read(EnvironmentResource::MfaSettings));
+    let pairable = |device_type: &DeviceType| {
+        let Some(policy) = &policy else { return true };
+        let method = &policy[match device_type {
+            DeviceType::Sms => "sms",
+            DeviceType::Voice => "voice",
+            DeviceType::Email => "email",
+            DeviceType::Totp => "totp",
+            DeviceType::OathToken => "oathToken",
+            DeviceType::Other(_) => return false,
+        }];
+        method["enabled"] == true && method["pairingDisabled"] != true
+    };
+    let types = state.allowed_types.iter().filter(|device_type| pairable(device_type)).cloned().collect();
+    let extensions = settings.is_some_and(|settings| settings["phoneExtensions"]["enabled"] == true);
+    (types, extensions)
 }
 
 /// The list, with the order expanded so that the widget knows the default device.

@@ -49,6 +49,12 @@ struct WorkerToken {
     refresh_at: Instant,
 }
 
+/// The environment-wide resources that the proxy reads: the MFA settings and the device policy.
+pub enum EnvironmentResource<'a> {
+    MfaSettings,
+    Policy(&'a str),
+}
+
 /// What came back from PingOne.
 pub struct UpstreamResponse {
     pub status: StatusCode,
@@ -126,6 +132,20 @@ impl UpstreamClient {
             tokio::time::sleep(backoff(attempt)).await;
             attempt += 1;
         }
+    }
+
+    /// Reads one of the two environment-wide resources that decide what the widget offers. Nothing else of the
+    /// environment is reachable through the proxy.
+    pub async fn read_environment(
+        &self,
+        resource: EnvironmentResource<'_>,
+    ) -> Result<UpstreamResponse, UpstreamFailure> {
+        let path = match resource {
+            EnvironmentResource::MfaSettings => "mfaSettings".to_owned(),
+            EnvironmentResource::Policy(id) => format!("deviceAuthenticationPolicies/{id}"),
+        };
+        let url = format!("{}/environments/{}/{path}", self.api_url, self.environment_id);
+        self.send_with_fresh_token(&Method::GET, &url, None).await
     }
 
     /// Sends once with the cached worker token and, if PingOne refuses it, once more with a fresh one: a 401

@@ -260,6 +260,30 @@ async fn config_reports_what_may_be_enrolled() {
     assert_eq!(config["deviceTypes"], json!(["TOTP", "SMS", "VOICE", "EMAIL", "OATH_TOKEN"]));
     assert_eq!(config["issuer"], "Acme");
     assert_eq!(config["resendCooldownSeconds"], 30);
+    assert_eq!(config["phoneExtensions"], false, "PingOne's default MFA settings drop extensions");
+}
+
+#[tokio::test]
+async fn config_offers_only_what_the_environments_policy_lets_people_pair() {
+    let proxy = start(Config::default()).await;
+    let read = || async {
+        let answer = proxy.http.get(format!("{}/api/config", proxy.base)).send().await.expect("answer");
+        answer.json::<Value>().await.expect("JSON")
+    };
+    let control = |path: &'static str, body: Value| {
+        let request = proxy.http.put(format!("{}/sim/{path}", proxy.simulator())).json(&body);
+        async move { assert!(request.send().await.expect("answer").status().is_success()) }
+    };
+    // PingOne's default policy: TOTP off. Then SMS paired no more, and voice extensions kept.
+    let policy_id = proxy.http.get(format!("{}/sim/policy", proxy.simulator())).send().await.expect("answer");
+    let policy_id = policy_id.json::<Value>().await.expect("JSON")["id"].clone();
+    control("policy", json!({ "id": policy_id, "sms": { "enabled": true, "pairingDisabled": true } })).await;
+    control("settings", json!({ "phoneExtensionsEnabled": true })).await;
+    let config = read().await;
+    assert_eq!(config["deviceTypes"], json!(["VOICE", "EMAIL", "OATH_TOKEN"]));
+    assert_eq!(config["phoneExtensions"], true);
+    let (status, refused) = proxy.create(json!({ "type": "TOTP" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not offered, and refused too: {refused}");
 }
 
 #[tokio::test]

@@ -28,6 +28,8 @@ use crate::world::{ListFilter, NewDevice};
 const DEVICES: &str = "/v1/environments/{environment_id}/users/{user_id}/devices";
 const DEVICE: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/{device_id}";
 const NICKNAME: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/{device_id}/nickname";
+const MFA_SETTINGS: &str = "/v1/environments/{environment_id}/mfaSettings";
+const POLICY: &str = "/v1/environments/{environment_id}/deviceAuthenticationPolicies/{policy_id}";
 
 pub fn routes(simulator: Simulator) -> Router<Simulator> {
     Router::new()
@@ -36,6 +38,8 @@ pub fn routes(simulator: Simulator) -> Router<Simulator> {
         .route(DEVICES, get(list_devices).post(devices_action))
         .route(DEVICE, get(read_device).post(device_action).delete(delete_device))
         .route(NICKNAME, put(rename_device))
+        .route(MFA_SETTINGS, get(read_mfa_settings))
+        .route(POLICY, get(read_policy))
         .layer(middleware::from_fn_with_state(simulator, inject_faults))
 }
 
@@ -157,6 +161,43 @@ struct DevicePath {
 
 /// Checks the worker token and its request limit, then the environment: PingOne answers 401 before it looks at
 /// the path.
+/// `GET …/mfaSettings`: the environment's MFA settings, in PingOne's shape (the fields the simulator keeps).
+async fn read_mfa_settings(
+    State(sim): State<Simulator>,
+    Path(environment_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&sim, &headers, &environment_id)?;
+    let settings = sim.world().settings;
+    let href = format!("{}/environments/{environment_id}/mfaSettings", base_url(&headers));
+    Ok(Json(json!({
+        "_links": { "self": { "href": href } },
+        "environment": { "id": environment_id },
+        "pairing": { "maxAllowedDevices": settings.max_allowed_devices },
+        "phoneExtensions": { "enabled": settings.phone_extensions_enabled },
+    })))
+}
+
+/// `GET …/deviceAuthenticationPolicies/{id}`: the one policy the environment has, with each method's `enabled` and
+/// `pairingDisabled`.
+async fn read_policy(
+    State(sim): State<Simulator>,
+    Path((environment_id, policy_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&sim, &headers, &environment_id)?;
+    let policy = sim.world().policy.clone();
+    if policy.id != policy_id {
+        return Err(ApiError::not_found());
+    }
+    let href = format!("{}/environments/{environment_id}/deviceAuthenticationPolicies/{policy_id}", base_url(&headers));
+    let mut body = serde_json::to_value(&policy).unwrap_or_default();
+    body["_links"] = json!({ "self": { "href": href } });
+    body["environment"] = json!({ "id": environment_id });
+    body["default"] = json!(true);
+    Ok(Json(body))
+}
+
 fn authorize(sim: &Simulator, headers: &HeaderMap, environment_id: &str) -> Result<(), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)

@@ -320,3 +320,36 @@ fn the_binary_reads_a_fixture_file_and_reports_every_problem_in_a_bad_one() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn the_environments_mfa_settings_and_policy_read_as_pingone_shapes_them() {
+    let sim = Sim::start().await;
+    let environment = format!("{}/environments/{}", sim.info.api_url, sim.info.environment_id);
+    let read = |path: String| sim.http.get(format!("{environment}{path}")).bearer_auth(&sim.token).send();
+
+    let settings: Value = read("/mfaSettings".into()).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(settings["pairing"]["maxAllowedDevices"], 5);
+    assert_eq!(settings["phoneExtensions"]["enabled"], false, "PingOne's default");
+    sim.control(reqwest::Method::PUT, "settings", Some(json!({ "phoneExtensionsEnabled": true }))).await;
+    let settings: Value = read("/mfaSettings".into()).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(settings["phoneExtensions"]["enabled"], true, "the control API's change shows");
+
+    let policy_path = format!("/deviceAuthenticationPolicies/{}", sim.info.policy_id);
+    let policy: Value = read(policy_path.clone()).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(policy["id"], sim.info.policy_id.as_str());
+    assert_eq!(policy["totp"], json!({ "enabled": true, "pairingDisabled": false }), "the demo fixture turns TOTP on");
+    assert_eq!(policy["oathToken"]["enabled"], true);
+    sim.control(
+        reqwest::Method::PUT,
+        "policy",
+        Some(json!({ "id": sim.info.policy_id, "sms": { "pairingDisabled": true } })),
+    )
+    .await;
+    let policy: Value = read(policy_path.clone()).await.expect("answer").json().await.expect("JSON");
+    assert_eq!(policy["sms"], json!({ "enabled": true, "pairingDisabled": true }));
+
+    let unknown = read("/deviceAuthenticationPolicies/not-a-policy".into()).await.expect("answer");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let anonymous = sim.http.get(format!("{environment}/mfaSettings")).send().await.expect("answer");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
