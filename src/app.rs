@@ -59,6 +59,7 @@ pub struct AppProps {
 
 /// The types to offer: the proxy's, narrowed to the host page's `types` when it names some.
 fn offered(allowed: &[DeviceType], wanted: Option<&str>) -> Vec<DeviceType> {
+    let wanted = wanted.filter(|list| !list.trim().is_empty());
     let wanted = |device_type: &DeviceType| {
         wanted.is_none_or(|list| list.split(',').any(|name| name.trim().eq_ignore_ascii_case(device_type.as_str())))
     };
@@ -517,5 +518,21 @@ fn OathEnrollmentHost(props: &OathEnrollmentHostProps) -> Html {
     html! {
         <OathEnrollment flow={(*flow).clone()} on_action={on_action} messages={props.messages}
             id_prefix={props.id_prefix.clone()} />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use devices_api::DeviceType;
+
+    use super::offered;
+
+    #[test]
+    fn the_host_page_narrows_what_the_proxy_allows_and_cannot_widen_it() {
+        let allowed = [DeviceType::Totp, DeviceType::Sms, DeviceType::Email];
+        assert_eq!(offered(&allowed, None), allowed.to_vec());
+        assert_eq!(offered(&allowed, Some("sms, totp")), vec![DeviceType::Totp, DeviceType::Sms]);
+        assert_eq!(offered(&allowed, Some("VOICE,OATH_TOKEN")), Vec::<DeviceType>::new());
+        assert_eq!(offered(&allowed, Some(" ")), allowed.to_vec(), "an empty attribute names nothing");
     }
 }
