@@ -116,8 +116,9 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
     html! {
         <li class="mfa-device" part="device" data-device-id={device.id.clone()}>
             <span class="mfa-device-name">{ name.clone() }</span>
-            if let Some(destination) = masked_destination(device) {
-                <bdi class="mfa-device-destination">{ destination }</bdi>
+            // A hardware token is told apart by the serial number printed on it, which is no secret.
+            if let Some(destination) = masked_destination(device).or_else(|| device.serial_number.clone()) {
+                <bdi class="mfa-device-destination" dir="ltr">{ destination }</bdi>
             }
             <span class="mfa-device-status">{ status }</span>
             if props.is_default {

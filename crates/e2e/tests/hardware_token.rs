@@ -44,6 +44,7 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
     harness.find_with_text(By::Css(".mfa-device-name"), "Hardware token").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    harness.find_with_text(By::Css(".mfa-device-destination"), SERIAL).await;
     let device_id = harness.find(By::Css(".mfa-device")).await.attr("data-device-id").await.expect("attr");
     let resynced = harness.events("resynced").await;
     assert_eq!(resynced, vec![serde_json::json!({ "deviceId": device_id })], "the host page hears of the resync");
