@@ -199,6 +199,10 @@ mod delivered_and_list {
             root.query_selector(".mfa-device-lock").ok().flatten().and_then(|l| l.text_content()).unwrap_or_default();
         let local_time = js_sys::Date::new(&"2026-11-23T09:00:00.000Z".into()).to_locale_time_string("en");
         assert!(lock.contains(&format!("Locked until \u{2068}{}\u{2069}.", String::from(local_time))), "{lock}");
+        let icon = |id: &str| attr(&root, &format!("li[data-device-id='{id}'] svg.mfa-device-icon path"), "d");
+        assert!(icon("a").is_some() && icon("b").is_some() && icon("a") != icon("b"), "each kind has its own icon");
+        let hidden = attr(&root, "li[data-device-id='a'] svg.mfa-device-icon", "aria-hidden");
+        assert_eq!(hidden.as_deref(), Some("true"), "the icon is decorative: the name says the kind");
         assert!(root.query_selector("button[aria-label='Make default Text message']").ok().flatten().is_some());
         assert!(
             root.query_selector("button[aria-label='Make default Work']").ok().flatten().is_none(),

@@ -115,6 +115,7 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
     };
     html! {
         <li class="mfa-device" part="device" data-device-id={device.id.clone()}>
+            { type_icon(&device.device_type) }
             <span class="mfa-device-name">{ name.clone() }</span>
             // A hardware token is told apart by the serial number printed on it, which is no secret.
             if let Some(destination) = masked_destination(device).or_else(|| device.serial_number.clone()) {
@@ -139,6 +140,25 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
             </span>
             { inline }
         </li>
+    }
+}
+
+/// A line drawing of the device's kind, beside its name; decorative, since the name says the kind in words.
+fn type_icon(device_type: &DeviceType) -> Html {
+    let outline = match device_type {
+        DeviceType::Totp => "M7 2h10v20H7zM11 18h2M10 9l2 2 3-4",
+        DeviceType::Sms => "M4 4h16v12H9l-5 4z",
+        DeviceType::Voice => {
+            "M5 3h4l2 5-2.5 1.5a11 11 0 0 0 6 6L16 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 5a2 2 0 0 1 2-2z"
+        }
+        DeviceType::Email => "M3 5h18v14H3zM3 6l9 7 9-7",
+        DeviceType::OathToken => "M3 7h18v10H3zM6 10h8v4H6zM17 12h1",
+        DeviceType::Other(_) => "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z",
+    };
+    html! {
+        <svg class="mfa-device-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d={outline} />
+        </svg>
     }
 }
 
