@@ -27,10 +27,14 @@ pub fn package_dir() -> PathBuf {
 }
 
 /// A site of the example pages (`www/examples`) with the package installed beside them in
-/// `node_modules/mfa-enroll`, as `npm install` would, in a fresh folder under `target/`.
+/// `node_modules/mfa-enroll`, as `npm install` would, in a fresh folder under `target/` of its own: tests that run
+/// side by side never share one.
 pub fn examples_site(name: &str) -> PathBuf {
+    static SITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let number = SITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/examples");
-    let site = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-sites").join(name);
+    let site =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-sites").join(format!("{name}-{number}"));
     if site.exists() {
         std::fs::remove_dir_all(&site).expect("the old site is removed");
     }
