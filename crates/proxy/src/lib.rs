@@ -51,6 +51,9 @@ pub struct Shared {
     /// The label authenticator apps show for this service.
     issuer: String,
     resend_cooldown_seconds: u32,
+    /// What the environment last said it lets people pair, and when: every widget asks on load, and PingOne's
+    /// policy changes rarely, so one answer serves a minute of widgets.
+    environment_offer: tokio::sync::Mutex<Option<(std::time::Instant, routes::EnvironmentOffer)>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -204,6 +207,7 @@ impl Proxy {
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
             resend_cooldown_seconds: config.resend_cooldown_seconds,
+            environment_offer: tokio::sync::Mutex::new(None),
         };
         Ok(Self { state: AppState(Arc::new(shared)), config, simulator })
     }

@@ -56,7 +56,7 @@ struct WidgetConfig<'a> {
 
 async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     state.current_user(&headers).await?;
-    let (device_types, phone_extensions) = environment_offer(&state).await;
+    let EnvironmentOffer { device_types, phone_extensions } = cached_environment_offer(&state).await;
     let config = WidgetConfig {
         device_types,
         phone_extensions,
@@ -66,10 +66,35 @@ async fn config(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     Ok(Json(config).into_response())
 }
 
+/// What the environment lets people pair.
+#[derive(Clone)]
+pub struct EnvironmentOffer {
+    device_types: Vec<DeviceType>,
+    phone_extensions: bool,
+}
+
+/// How long one answer from PingOne about the environment serves.
+const ENVIRONMENT_OFFER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The environment's offer, asked of PingOne at most once a minute; a fallback (PingOne did not answer) is not
+/// kept, so the next widget asks again.
+async fn cached_environment_offer(state: &AppState) -> EnvironmentOffer {
+    let mut cached = state.environment_offer.lock().await;
+    if let Some((asked, offer)) = cached.as_ref()
+        && asked.elapsed() < ENVIRONMENT_OFFER_LIFETIME
+    {
+        return offer.clone();
+    }
+    let (offer, answered) = environment_offer(state).await;
+    *cached = answered.then(|| (std::time::Instant::now(), offer.clone()));
+    offer
+}
+
 /// What the environment lets people pair now: the configured types that the device policy enables with pairing
-/// allowed, and whether voice extensions are kept. When PingOne cannot say (no policy id configured, or an
-/// answer that does not read), the configured types and no extensions: a create then says what is refused.
-async fn environment_offer(state: &AppState) -> (Vec<DeviceType>, bool) {
+/// allowed, and whether voice extensions are kept; and whether PingOne answered. When it cannot say (no policy id
+/// configured, or an answer that does not read), the configured types and no extensions: a create then says what
+/// is refused.
+async fn environment_offer(state: &AppState) -> (EnvironmentOffer, bool) {
     use crate::upstream::EnvironmentResource;
     let read = |resource| async move {
         match state.upstream.read_environment(resource).await {
@@ -103,9 +128,10 @@ async fn environment_offer(state: &AppState) -> (Vec<DeviceType>, bool) {
         }];
         method["enabled"] == true && method["pairingDisabled"] != true
     };
-    let types = state.allowed_types.iter().filter(|device_type| pairable(device_type)).cloned().collect();
-    let extensions = settings.is_some_and(|settings| settings["phoneExtensions"]["enabled"] == true);
-    (types, extensions)
+    let device_types = state.allowed_types.iter().filter(|device_type| pairable(device_type)).cloned().collect();
+    let answered = settings.is_some() && (policy.is_some() || state.policy_id.is_none());
+    let phone_extensions = settings.is_some_and(|settings| settings["phoneExtensions"]["enabled"] == true);
+    (EnvironmentOffer { device_types, phone_extensions }, answered)
 }
 
 /// The list, with the order expanded so that the widget knows the default device.

@@ -284,6 +284,22 @@ async fn config_offers_only_what_the_environments_policy_lets_people_pair() {
     assert_eq!(config["phoneExtensions"], true);
     let (status, refused) = proxy.create(json!({ "type": "TOTP" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "not offered, and refused too: {refused}");
+
+    // Every widget asks on load; PingOne is asked once a minute.
+    for _ in 0..3 {
+        assert_eq!(read().await["deviceTypes"], json!(["VOICE", "EMAIL", "OATH_TOKEN"]));
+    }
+    let requests = proxy.http.get(format!("{}/sim/requests", proxy.simulator())).send().await.expect("answer");
+    let requests = requests.json::<Value>().await.expect("JSON");
+    let reads = |resource: &str| {
+        requests
+            .as_array()
+            .expect("requests")
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap_or("").ends_with(resource))
+            .count()
+    };
+    assert_eq!(reads("/mfaSettings"), 1, "{requests}");
 }
 
 #[tokio::test]
