@@ -15,13 +15,18 @@ async fn send_code_to(harness: &Harness, phone: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
-    // One paid message per person in a 4-second window: the second is refused with `Retry-After`.
+    // One paid message per person in an 8-second window: the second is refused with `Retry-After`.
+    const WINDOW: u64 = 8;
     let harness = Harness::start_with(|config: &mut Config| {
-        config.limits.create_phone = Rate { per_user: 1, per_address: 10, window: Duration::from_secs(4) };
+        config.limits.create_phone = Rate { per_user: 1, per_address: 10, window: Duration::from_secs(WINDOW) };
     })
     .await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.record_events().await;
+    // The proxy's windows are aligned to the clock: both sends must fall in one, so the test starts as one begins.
+    let into_window = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    let into_window = Duration::from_millis((into_window.as_millis() % u128::from(WINDOW * 1000)) as u64);
+    tokio::time::sleep(Duration::from_secs(WINDOW) - into_window + Duration::from_millis(100)).await;
     send_code_to(&harness, "+1 512 520 1234").await;
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
@@ -33,11 +38,11 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
         text.chars().filter(char::is_ascii_digit).collect::<String>().parse().expect("seconds in the countdown")
     };
     let first = seconds(timer.text().await.expect("text"));
-    assert!((1..=4).contains(&first), "the countdown starts from Retry-After: {first}");
+    assert!((1..=WINDOW as u32).contains(&first), "the countdown starts from Retry-After: {first}");
     let limited = harness.events("rate-limited").await;
     assert_eq!(limited.len(), 1, "{limited:?}");
     let retry_after = limited[0]["retryAfter"].as_u64().expect("seconds");
-    assert!((u64::from(first)..=4).contains(&retry_after), "the event says Retry-After: {retry_after}");
+    assert!((u64::from(first)..=WINDOW).contains(&retry_after), "the event says Retry-After: {retry_after}");
     let sent = harness.events("activation-sent").await;
     assert_eq!(sent.len(), 1, "the first code was sent: {sent:?}");
     assert_eq!(sent[0]["type"], "SMS");
