@@ -187,10 +187,11 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    let types = match &*config {
-        Load::Ready(config) => Some(offered(&config.device_types, props.types.as_deref())),
+    let loaded = match &*config {
+        Load::Ready(config) => Some(config),
         _ => None,
     };
+    let types = loaded.map(|config| offered(&config.device_types, props.types.as_deref()));
     let announced = use_mut_ref(|| false);
     {
         // Ready once per mount: when the words, the methods on offer and the list are first all there.
@@ -266,17 +267,9 @@ pub fn App(props: &AppProps) -> Html {
         (Notice::None, Task::Failed(error)) => i18n::describe(error, messages),
         (Notice::None, _) => "",
     };
-    let resend_seconds = match &*config {
-        Load::Ready(config) => config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
-        _ => DEFAULT_RESEND_SECONDS,
-    };
-    let extensions = matches!(&*config, Load::Ready(WidgetConfig { phone_extensions: true, .. }));
-    let issuer = match &*config {
-        Load::Ready(WidgetConfig { issuer: Some(issuer), .. }) if props.issuer.is_none() => {
-            Some(AttrValue::from(issuer.clone()))
-        }
-        _ => props.issuer.clone(),
-    };
+    let resend_seconds = loaded.and_then(|config| config.resend_cooldown_seconds).unwrap_or(DEFAULT_RESEND_SECONDS);
+    let extensions = loaded.is_some_and(|config| config.phone_extensions);
+    let issuer = props.issuer.clone().or_else(|| Some(AttrValue::from(loaded?.issuer.clone()?)));
     let open = match *enrolling {
         Enrolling::AuthenticatorApp => html! {
             <TotpEnrollmentHost client={client.clone()} issuer={issuer} on_finished={on_finished}
@@ -284,7 +277,7 @@ pub fn App(props: &AppProps) -> Html {
         },
         Enrolling::Delivered(channel) => html! {
             <DeliveredEnrollmentHost client={client.clone()} channel={channel} resend_seconds={resend_seconds}
-                region={countries::region_of(&locale)} extensions={extensions}
+                locale={locale.clone()} extensions={extensions}
                 on_finished={on_finished} messages={messages} id_prefix={(*id_prefix).clone()} />
         },
         Enrolling::HardwareToken => html! {
@@ -394,8 +387,8 @@ struct DeliveredEnrollmentHostProps {
     client: Rc<Client>,
     channel: Channel,
     resend_seconds: u32,
-    /// The region that a national phone number belongs to, until the person picks another.
-    region: String,
+    /// The page's locale, whose region a national phone number belongs to until the person picks another.
+    locale: Rc<String>,
     /// Whether to ask for a voice extension.
     extensions: bool,
     on_finished: Callback<Option<Device>>,
@@ -406,8 +399,9 @@ struct DeliveredEnrollmentHostProps {
 /// Runs the requests that a [`DeliveredFlow`] waits for, and its resend countdown's clock.
 #[component]
 fn DeliveredEnrollmentHost(props: &DeliveredEnrollmentHostProps) -> Html {
-    let (channel, resend_seconds, region) = (props.channel, props.resend_seconds, props.region.clone());
-    let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds, region));
+    let (channel, resend_seconds, locale) = (props.channel, props.resend_seconds, props.locale.clone());
+    // The region is worked out once, when the flow starts, not at every render of the widget.
+    let flow = use_reducer(move || DeliveredFlow::new(channel, resend_seconds, countries::region_of(&locale)));
     {
         let dispatch = flow.dispatcher();
         let client = props.client.clone();

@@ -50,6 +50,7 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     assert_eq!(resynced, vec![serde_json::json!({ "deviceId": device_id })], "the host page hears of the resync");
     // The unknown serial was an error the page heard of, by its codes only.
     let errors = harness.events("error").await;
+    assert!(!errors.is_empty(), "the unknown serial was reported");
     assert!(errors.iter().all(|detail| detail.as_object().is_some_and(|fields| fields.len() == 3)), "{errors:?}");
     harness.stop().await;
 }
