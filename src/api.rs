@@ -6,15 +6,15 @@
 //! person is.
 
 use devices_api::{
-    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
-    CreateDevice, Device, DeviceList, DeviceType, ErrorBody, IdRef,
+    CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice,
+    Device, DeviceType, ErrorBody,
 };
-use gloo_net::http::{Method, RequestBuilder, Response};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
 
 use crate::events::Events;
+use crate::wire::{self, Body};
 
 /// Why a request did not give what the contract promises.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,17 +75,13 @@ pub struct DeviceOverview {
 }
 
 /// What the proxy says the widget may offer.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WidgetConfig {
     pub device_types: Vec<DeviceType>,
-    #[serde(default)]
     pub resend_cooldown_seconds: Option<u32>,
     /// The name that authenticator apps show, unless the host page gives its own.
-    #[serde(default)]
     pub issuer: Option<String>,
     /// Whether PingOne keeps a voice device's extension; the widget asks for one only then.
-    #[serde(default)]
     pub phone_extensions: bool,
 }
 
@@ -106,63 +102,54 @@ impl Client {
 
     /// `GET {base}/devices`: the person's devices.
     pub async fn list_devices(&self) -> Result<DeviceOverview, ApiError> {
-        let list: DeviceList = json(self.call(Method::GET, "/devices", None).await?).await?;
+        let list = read(self.call("GET", "/devices", None).await?, wire::read_device_list).await?;
         let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
         Ok(DeviceOverview { devices: list.embedded.devices, default_id })
     }
 
     /// `PUT {base}/devices/{id}/nickname`.
     pub async fn rename_device(&self, device_id: &str, nickname: &str) -> Result<(), ApiError> {
-        #[derive(serde::Serialize)]
-        struct Nickname<'a> {
-            nickname: &'a str,
-        }
-        let body = (CONTENT_TYPE_JSON, to_json(&Nickname { nickname })?);
-        self.call(Method::PUT, &format!("/devices/{device_id}/nickname"), Some(body)).await.map(drop)
+        let body = (CONTENT_TYPE_JSON, json(&wire::nickname_body(nickname))?);
+        self.call("PUT", &format!("/devices/{device_id}/nickname"), Some(body)).await.map(drop)
     }
 
     /// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
     pub async fn reorder_devices(&self, order: &[String]) -> Result<(), ApiError> {
-        let order: Vec<IdRef> = order.iter().map(|id| IdRef { id: id.clone() }).collect();
-        #[derive(serde::Serialize)]
-        struct Order {
-            order: Vec<IdRef>,
-        }
-        let body = (CONTENT_TYPE_REORDER, to_json(&Order { order })?);
-        self.call(Method::POST, "/devices", Some(body)).await.map(drop)
+        let body = (CONTENT_TYPE_REORDER, json(&wire::order_body(order))?);
+        self.call("POST", "/devices", Some(body)).await.map(drop)
     }
 
     /// `GET {base}/config`: what this person may enroll here.
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
-        json(self.call(Method::GET, "/config", None).await?).await
+        read(self.call("GET", "/config", None).await?, wire::read_config).await
     }
 
     /// `POST {base}/devices`: a new device, waiting for activation.
     pub async fn create_device(&self, request: &CreateDevice) -> Result<Device, ApiError> {
-        json(self.call(Method::POST, "/devices", Some((CONTENT_TYPE_JSON, to_json(request)?))).await?).await
+        let body = (CONTENT_TYPE_JSON, json(&wire::create_body(request))?);
+        read(self.call("POST", "/devices", Some(body)).await?, wire::read_device).await
     }
 
     /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
     pub async fn activate_device(&self, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
-        let request = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
-        let body = (CONTENT_TYPE_ACTIVATE, to_json(&request)?);
-        json(self.call(Method::POST, &format!("/devices/{device_id}"), Some(body)).await?).await
+        let body = (CONTENT_TYPE_ACTIVATE, json(&wire::activate_body(otp, oath_resync))?);
+        read(self.call("POST", &format!("/devices/{device_id}"), Some(body)).await?, wire::read_device).await
     }
 
     /// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
     pub async fn resend_code(&self, device_id: &str) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_SEND_ACTIVATION_CODE, String::new());
-        self.call(Method::POST, &format!("/devices/{device_id}"), Some(body)).await.map(drop)
+        self.call("POST", &format!("/devices/{device_id}"), Some(body)).await.map(drop)
     }
 
     /// `DELETE {base}/devices/{id}`.
     pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
-        self.call(Method::DELETE, &format!("/devices/{device_id}"), None).await.map(drop)
+        self.call("DELETE", &format!("/devices/{device_id}"), None).await.map(drop)
     }
 
     /// The one place where a request goes out and its answer becomes a success or an error; every error is also
     /// reported to the host page.
-    async fn call(&self, method: Method, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
+    async fn call(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
         let result = self.send(method, path, body).await;
         if let Err(error) = &result {
             self.events.refused(error);
@@ -170,18 +157,19 @@ impl Client {
         result
     }
 
-    async fn send(&self, method: Method, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
-        let mut request = RequestBuilder::new(&format!("{}{path}", self.base)).method(method);
+    async fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
+        let headers = Headers::new().map_err(|_| ApiError::Unreadable)?;
         if let Some(token) = self.access_token().await? {
-            request = request.header("Authorization", &format!("Bearer {token}"));
+            headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| ApiError::Status(401))?;
         }
-        let sent = match body {
-            Some((content_type, body)) => {
-                request.header("Content-Type", content_type).body(body).map_err(|_| ApiError::Unreadable)?.send().await
-            }
-            None => request.send().await,
-        };
-        checked(sent.map_err(|_| ApiError::Network)?).await
+        let request = RequestInit::new();
+        request.set_method(method);
+        if let Some((content_type, body)) = body {
+            headers.set("Content-Type", content_type).map_err(|_| ApiError::Unreadable)?;
+            request.set_body(&body.into());
+        }
+        request.set_headers(&headers);
+        checked(fetch(&format!("{}{path}", self.base), &request).await.ok_or(ApiError::Network)?).await
     }
 
     /// The host page's token for this request; a host that cannot give one means the session has ended.
@@ -196,31 +184,39 @@ impl Client {
     }
 }
 
-/// Turns a resolved fetch into a success or an error: gloo-net resolves on 4xx and 5xx too.
+/// Turns an answer into a success or an error: `fetch` resolves on 4xx and 5xx too.
 async fn checked(response: Response) -> Result<Response, ApiError> {
     if response.ok() {
         return Ok(response);
     }
     let status = response.status();
     if status == 429 {
-        let retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let retry_after = retry_after.and_then(|seconds| seconds.trim().parse().ok());
         return Err(ApiError::TooMany { retry_after });
     }
-    match json::<ErrorBody>(response).await {
+    match read(response, wire::read_error).await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Status(status)),
     }
 }
 
-/// Parses with the browser's own JSON parser: the widget carries no JSON parser of its own, which saves bytes.
-async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let text = response.text().await.map_err(|_| ApiError::Unreadable)?;
-    let value = js_sys::JSON::parse(&text).map_err(|_| ApiError::Unreadable)?;
-    serde_wasm_bindgen::from_value(value).map_err(|_| ApiError::Unreadable)
+/// The answer's body, read by `reader` (see `wire`).
+async fn read<T>(response: Response, reader: fn(&str) -> Option<T>) -> Result<T, ApiError> {
+    text(&response).await.as_deref().and_then(reader).ok_or(ApiError::Unreadable)
 }
 
-/// Writes with the browser's own JSON writer, for the same reason.
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    let value = serde_wasm_bindgen::to_value(value).map_err(|_| ApiError::Unreadable)?;
-    js_sys::JSON::stringify(&value).map(String::from).map_err(|_| ApiError::Unreadable)
+/// The browser's `fetch`; `None` when no answer came (the network or the server is down, or CORS refused it).
+pub(crate) async fn fetch(url: &str, request: &RequestInit) -> Option<Response> {
+    let answer = web_sys::window()?.fetch_with_str_and_init(url, request);
+    JsFuture::from(answer).await.ok()?.dyn_into().ok()
+}
+
+/// An answer's body as text.
+pub(crate) async fn text(response: &Response) -> Option<String> {
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}
+
+fn json(body: &Body) -> Result<String, ApiError> {
+    body.text().ok_or(ApiError::Unreadable)
 }

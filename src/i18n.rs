@@ -223,8 +223,8 @@ async fn loaded_catalogue(loader: &js_sys::Function, lang: &str) -> Option<wasm_
 }
 
 async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {
-    let response = gloo_net::http::Request::get(url).send().await.ok().filter(|response| response.ok())?;
-    js_sys::JSON::parse(&response.text().await.ok()?).ok()
+    let response = crate::api::fetch(url, &web_sys::RequestInit::new()).await.filter(web_sys::Response::ok)?;
+    js_sys::JSON::parse(&crate::api::text(&response).await?).ok()
 }
 
 /// The message for a failure that is not about a field.

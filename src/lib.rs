@@ -11,6 +11,7 @@ pub mod events;
 pub mod flows;
 pub mod i18n;
 pub mod qr;
+pub mod wire;
 
 pub use app::{App, AppProps};
 
@@ -35,9 +36,9 @@ impl Widget {
     }
 }
 
-/// The npm package's entry: mounts a widget into `element` with the package's options (`apiBase`, `locale`,
-/// `types`, `issuer`, `getAccessToken`, and `loadCatalogue`, which gives a language's catalogue). Its events are
-/// dispatched on `element`.
+/// The one entry, for the npm package and the self-service page alike: mounts a widget into `element` with the
+/// options `apiBase`, `locale`, `types`, `issuer`, `getAccessToken`, and either `loadCatalogue`, which gives a
+/// language's catalogue, or `localesUrl`, where the catalogues are served. Its events are dispatched on `element`.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = mountWidget)]
 pub fn mount_widget(element: web_sys::Element, options: &wasm_bindgen::JsValue) -> Widget {
     use yew::AttrValue;
@@ -46,7 +47,7 @@ pub fn mount_widget(element: web_sys::Element, options: &wasm_bindgen::JsValue) 
     let props = AppProps {
         api_base: text("apiBase").unwrap_or(AttrValue::Static("/api")),
         locale: text("locale"),
-        locales_url: AttrValue::Static("locales/"),
+        locales_url: text("localesUrl").unwrap_or(AttrValue::Static("locales/")),
         load_catalogue: option("loadCatalogue").and_then(|value| wasm_bindgen::JsCast::dyn_into(value).ok()),
         issuer: text("issuer"),
         types: text("types"),

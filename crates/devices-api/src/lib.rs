@@ -62,13 +62,18 @@ macro_rules! string_enum {
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Ok(match text.as_str() {
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                match text.as_str() {
                     $($text => Self::$variant,)+
                     _ => Self::Other(text),
-                })
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
             }
         }
     };

@@ -10,8 +10,9 @@ const RECORD_CREATED: &str = r#"
     const original = window.fetch.bind(window);
     window.fetch = async (...args) => {
         const response = await original(...args);
-        const request = args[0];
-        if (request instanceof Request && request.method === "POST" && request.url.endsWith("/api/devices")) {
+        const [resource, init] = args;
+        const request = resource instanceof Request ? resource : new Request(resource, init);
+        if (request.method === "POST" && request.url.endsWith("/api/devices")) {
             response.clone().json().then((body) => window.__created.push(body));
         }
         return response;
