@@ -187,6 +187,7 @@ async fn the_hosts_access_token_is_the_persons_identity() {
             issuer: issuer.clone(),
             audience: "https://api.pingone.com".into(),
             leeway_seconds: 30,
+            jwks_refetch_seconds: 30,
         };
         config.site_dir = Some(site);
     })

@@ -66,6 +66,7 @@ async fn an_ended_session_is_said_and_the_host_page_hears_of_it() {
             issuer: "https://idp.example".into(),
             audience: "mfa-enroll".into(),
             leeway_seconds: 0,
+            jwks_refetch_seconds: 30,
         };
     })
     .await;

@@ -49,6 +49,9 @@ pub enum Identity {
         audience: String,
         /// Allowed clock skew for `exp` and `nbf`.
         leeway_seconds: u64,
+        /// A token with an unknown `kid` refetches the JWKS at most this often, so that forged tokens cannot
+        /// hammer the issuer; a rotated-in key is accepted at most this long after its first token.
+        jwks_refetch_seconds: u64,
     },
     /// A gateway in front names the user in `user_header`, and proves it is the gateway with `secret` in
     /// `secret_header`.
@@ -114,7 +117,11 @@ impl Config {
             Identity::Demo if !matches!(self.upstream, Upstream::EmbeddedSimulator) => {
                 problems.push("identity: `demo` is allowed only with the embedded simulator as upstream".to_owned());
             }
-            Identity::Bearer { jwks_url, issuer, audience, .. } => {
+            Identity::Bearer { jwks_url, issuer, audience, jwks_refetch_seconds, .. } => {
+                if *jwks_refetch_seconds == 0 {
+                    problems
+                        .push("identity.jwks_refetch_seconds: at least 1, or every forged token fetches".to_owned());
+                }
                 if !is_https_or_loopback(jwks_url) {
                     problems
                         .push("identity.jwks_url: must be an https:// URL (or http://127.0.0.1 for tests)".to_owned());

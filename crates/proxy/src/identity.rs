@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, header};
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -19,8 +19,6 @@ use crate::error::AppError;
 
 /// Tokens signed with anything else are refused, `none` above all.
 const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];
-/// An unknown `kid` refetches the JWKS at most this often, so that forged tokens cannot hammer the issuer.
-const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub enum Authenticator {
@@ -76,6 +74,8 @@ pub struct BearerVerifier {
     issuer: String,
     audience: String,
     leeway_seconds: u64,
+    /// An unknown `kid` refetches the JWKS at most this often.
+    refetch_interval: Duration,
     keys: RwLock<KeyCache>,
 }
 
@@ -91,7 +91,7 @@ struct Claims {
 }
 
 impl BearerVerifier {
-    pub fn new(jwks_url: &str, issuer: &str, audience: &str, leeway_seconds: u64) -> Self {
+    pub fn new(jwks_url: &str, issuer: &str, audience: &str, leeway_seconds: u64, refetch_interval: Duration) -> Self {
         let http = reqwest::Client::builder().timeout(JWKS_TIMEOUT).build().expect("a client with a timeout builds");
         Self {
             http,
@@ -99,6 +99,7 @@ impl BearerVerifier {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             leeway_seconds,
+            refetch_interval,
             keys: RwLock::new(KeyCache::default()),
         }
     }
@@ -138,7 +139,7 @@ impl BearerVerifier {
         if let Some(found) = cache.keys.get(kid) {
             return Ok(found.clone());
         }
-        if cache.fetched_at.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+        if cache.fetched_at.is_some_and(|at| at.elapsed() < self.refetch_interval) {
             return Err("an unknown kid, and the keys were fetched moments ago");
         }
         cache.fetched_at = Some(Instant::now());
@@ -156,12 +157,25 @@ impl BearerVerifier {
             .iter()
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
-                let algorithm = jwk.common.key_algorithm.and_then(|alg| Algorithm::try_from(alg).ok())?;
+                let algorithm = algorithm_of(jwk)?;
                 let key = DecodingKey::from_jwk(jwk).ok()?;
                 ALLOWED_ALGORITHMS.contains(&algorithm).then_some((kid, (algorithm, key)))
             })
             .collect();
         tracing::info!(keys = cache.keys.len(), "fetched the JWKS");
         cache.keys.get(kid).cloned().ok_or("an unknown kid")
+    }
+}
+
+/// The key's `alg`, or, where the JWKS leaves it out (RFC 7517 makes it optional), the one algorithm allowed here
+/// for its key type: RS256 for RSA, ES256 for EC keys on P-256.
+fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
+    if let Some(alg) = jwk.common.key_algorithm {
+        return Algorithm::try_from(alg).ok();
+    }
+    match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => Some(Algorithm::RS256),
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Some(Algorithm::ES256),
+        _ => None,
     }
 }

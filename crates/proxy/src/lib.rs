@@ -183,9 +183,15 @@ impl Proxy {
         };
         let authenticator = match &config.identity {
             Identity::Demo => identity::Authenticator::Demo { user_id: demo_user_id.clone().unwrap_or_default() },
-            Identity::Bearer { jwks_url, issuer, audience, leeway_seconds } => identity::Authenticator::Bearer(
-                identity::BearerVerifier::new(jwks_url, issuer, audience, *leeway_seconds),
-            ),
+            Identity::Bearer { jwks_url, issuer, audience, leeway_seconds, jwks_refetch_seconds } => {
+                identity::Authenticator::Bearer(identity::BearerVerifier::new(
+                    jwks_url,
+                    issuer,
+                    audience,
+                    *leeway_seconds,
+                    std::time::Duration::from_secs(*jwks_refetch_seconds),
+                ))
+            }
             Identity::Header { user_header, secret_header, secret } => identity::Authenticator::Header {
                 user_header: HeaderName::try_from(user_header.as_str()).map_err(|_| StartError::Config(vec![]))?,
                 secret_header: HeaderName::try_from(secret_header.as_str()).map_err(|_| StartError::Config(vec![]))?,

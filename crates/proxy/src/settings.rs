@@ -67,6 +67,7 @@ pub struct IdentitySettings {
     pub issuer: Option<String>,
     pub audience: Option<String>,
     pub leeway_seconds: u64,
+    pub jwks_refetch_seconds: u64,
     pub user_header: Option<String>,
     pub secret_header: Option<String>,
     /// A file that holds the gateway's shared secret; otherwise `MFA_ENROLL_GATEWAY_SECRET`.
@@ -142,6 +143,7 @@ impl Default for IdentitySettings {
             issuer: None,
             audience: None,
             leeway_seconds: 30,
+            jwks_refetch_seconds: 30,
             user_header: None,
             secret_header: None,
             secret_file: None,
@@ -315,6 +317,7 @@ impl IdentitySettings {
                 issuer: required("issuer", self.issuer),
                 audience: required("audience", self.audience),
                 leeway_seconds: self.leeway_seconds,
+                jwks_refetch_seconds: self.jwks_refetch_seconds,
             },
             "header" => {
                 let user_header = required("user_header", self.user_header);
@@ -436,6 +439,24 @@ mod tests {
         let config = settings.into_config(&environment).expect("valid");
         let Upstream::PingOne { api_url, auth_url, .. } = config.upstream else { panic!("pingone") };
         assert_eq!((api_url.as_str(), auth_url.as_str()), ("https://api.pingone.eu/v1", "https://auth.pingone.eu"));
+    }
+
+    #[test]
+    fn a_bearer_identity_must_bound_its_jwks_refetches() {
+        let mut settings = Settings::default();
+        settings.upstream.kind = "pingone".into();
+        settings.upstream.region = Some("eu".into());
+        settings.upstream.environment_id = Some("e".into());
+        settings.upstream.client_id = Some("c".into());
+        settings.identity.mode = "bearer".into();
+        settings.identity.jwks_url = Some("https://auth.pingone.eu/e/as/jwks".into());
+        settings.identity.issuer = Some("https://auth.pingone.eu/e/as".into());
+        settings.identity.audience = Some("https://api.pingone.eu".into());
+        settings.identity.jwks_refetch_seconds = 0;
+        let secret = |name: &str| (name == CLIENT_SECRET_ENV).then(|| "s".to_owned());
+        let problems = settings.into_config(&secret).expect_err("invalid");
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].starts_with("identity.jwks_refetch_seconds"), "{problems:#?}");
     }
 
     #[test]

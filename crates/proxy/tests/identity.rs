@@ -1,6 +1,9 @@
 //! The proxy's identity modes against a simulator on 127.0.0.1 as a real upstream: a person's own bearer token,
 //! verified against the JWKS, and a gateway's header with its shared secret, each with the attacks that must fail.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 mod support;
 
@@ -29,7 +32,13 @@ async fn start(identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
 
 fn bearer(info: &StartupInfo) -> Identity {
     let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
-    Identity::Bearer { jwks_url: format!("{issuer}/jwks"), issuer, audience: AUDIENCE.into(), leeway_seconds: 30 }
+    Identity::Bearer {
+        jwks_url: format!("{issuer}/jwks"),
+        issuer,
+        audience: AUDIENCE.into(),
+        leeway_seconds: 30,
+        jwks_refetch_seconds: 30,
+    }
 }
 
 impl Setup {
@@ -126,6 +135,113 @@ async fn every_bearer_attack_is_a_401() {
     let no_token = setup.http.get(format!("{}/api/devices", setup.proxy)).send().await.expect("answer");
     assert_eq!(no_token.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(setup.list_with_token(&valid).await.0, StatusCode::OK, "the valid token still works");
+}
+
+/// A portal's own identity provider on 127.0.0.1: it serves a JWKS that the test can change, and counts fetches.
+struct KeyServer {
+    url: String,
+    keys: Arc<Mutex<Value>>,
+    fetches: Arc<AtomicUsize>,
+}
+
+impl KeyServer {
+    async fn start(keys: Value) -> Self {
+        let (keys, fetches) = (Arc::new(Mutex::new(keys)), Arc::new(AtomicUsize::new(0)));
+        let (served, counted) = (keys.clone(), fetches.clone());
+        let app = axum::Router::new().route(
+            "/jwks",
+            axum::routing::get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let body = served.lock().expect("the key set").clone();
+                async move { axum::Json(body) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let url = format!("http://{}/jwks", listener.local_addr().expect("bound"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, keys, fetches }
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+/// The portal's keys (`fixtures/portal-jwks.json`): `portal-rsa-1` (RS256) and `portal-ec-1`, an ES256 key that the
+/// set publishes without `alg`, which RFC 7517 allows.
+fn portal_keys(kids: &[&str]) -> Value {
+    let all: Value = serde_json::from_str(include_str!("fixtures/portal-jwks.json")).expect("the key set");
+    let keys: Vec<Value> = all["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter(|key| kids.contains(&key["kid"].as_str().unwrap_or("")))
+        .cloned()
+        .collect();
+    json!({ "keys": keys })
+}
+
+fn portal_token(user: &str, kid: &str) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    let claims = json!({ "iss": PORTAL_ISSUER, "aud": AUDIENCE, "sub": user, "iat": now, "exp": now + 600 });
+    let (algorithm, key) = match kid {
+        "portal-ec-1" => (
+            Algorithm::ES256,
+            EncodingKey::from_ec_pem(include_bytes!("fixtures/es256-signing-key.pem")).expect("the EC key"),
+        ),
+        _ => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_pem(include_bytes!("fixtures/other-signing-key.pem")).expect("the RSA key"),
+        ),
+    };
+    let mut header = Header::new(algorithm);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, &claims, &key).expect("signed")
+}
+
+const PORTAL_ISSUER: &str = "https://login.portal.example/as";
+
+#[tokio::test]
+async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
+    const REFETCH_SECONDS: u64 = 2;
+    let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
+    let setup = start(|_| Identity::Bearer {
+        jwks_url: keys.url.clone(),
+        issuer: PORTAL_ISSUER.into(),
+        audience: AUDIENCE.into(),
+        leeway_seconds: 30,
+        jwks_refetch_seconds: REFETCH_SECONDS,
+    })
+    .await;
+    let user = setup.info.demo_user_id.clone();
+    for _ in 0..3 {
+        assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
+    }
+    assert_eq!(keys.fetches(), 1, "the keys are fetched once and then cached");
+
+    // The portal rotates in an ES256 key. Its first tokens come moments after the last fetch: refused, and
+    // neither they nor a flood of forged key ids reach the identity provider.
+    *keys.keys.lock().expect("the key set") = portal_keys(&["portal-rsa-1", "portal-ec-1"]);
+    let fetched_at = std::time::Instant::now();
+    assert_eq!(setup.list_with_token(&portal_token(&user, "portal-ec-1")).await.0, StatusCode::UNAUTHORIZED);
+    for attempt in 0..20 {
+        let forged = portal_token(&user, &format!("forged-{attempt}"));
+        assert_eq!(setup.list_with_token(&forged).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert!(fetched_at.elapsed().as_secs() < REFETCH_SECONDS, "the test itself was too slow to show the bound");
+    assert_eq!(keys.fetches(), 1, "unknown key ids do not refetch within the interval");
+
+    tokio::time::sleep(std::time::Duration::from_secs(REFETCH_SECONDS) + std::time::Duration::from_millis(200)).await;
+    let (status, body) = setup.list_with_token(&portal_token(&user, "portal-ec-1")).await;
+    assert_eq!((status, body["_embedded"]["devices"].is_array()), (StatusCode::OK, true), "{body}");
+    assert_eq!(keys.fetches(), 2, "the new key was fetched once");
+    assert_eq!(
+        setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0,
+        StatusCode::OK,
+        "the old key still works"
+    );
+    assert_eq!(setup.list_with_token(&portal_token(&user, "forged-again")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(keys.fetches(), 2);
 }
 
 #[tokio::test]

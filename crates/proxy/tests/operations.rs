@@ -101,6 +101,7 @@ async fn bearer_mode_answers_cors_for_allowed_origins_only() {
             issuer,
             audience: "https://api.pingone.com".into(),
             leeway_seconds: 30,
+            jwks_refetch_seconds: 30,
         },
         allowed_origins: vec!["https://portal.example.com".into()],
         ..Config::default()
