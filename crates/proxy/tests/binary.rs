@@ -44,6 +44,24 @@ fn a_complete_pingone_configuration_checks_out_with_the_secret_from_the_environm
 }
 
 #[test]
+fn the_secret_comes_from_a_file_too_but_never_from_a_flag() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let secret_file = dir.path().join("client-secret");
+    std::fs::write(&secret_file, "from-a-file\n").expect("written");
+    let with_file = PINGONE.replace("[identity]", &format!("client_secret_file = {secret_file:?}\n[identity]"));
+    let (valid, text) = check(&with_file, &[]);
+    assert!(valid, "{text}");
+    let missing = PINGONE.replace("[identity]", "client_secret_file = \"/nonexistent/secret\"\n[identity]");
+    let (valid, text) = check(&missing, &[]);
+    assert!(!valid && text.contains("upstream.client_secret_file"), "{text}");
+
+    let output = Command::new(PROXY).args(["--client-secret", "on-the-command-line", "--check-config"]).output();
+    let output = output.expect("the proxy runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument"), "a secret flag is refused");
+}
+
+#[test]
 fn every_problem_is_reported_and_a_secret_in_the_file_is_refused() {
     let toml = r#"
 allowed_types = ["TOTP", "FAX"]
