@@ -368,6 +368,9 @@ pub fn decode_qr(png: &[u8]) -> String {
     content
 }
 
+/// The most that what the page loads (wasm, JS and CSS of the release build) may weigh under gzip -9, in KiB.
+pub const PAYLOAD_BUDGET_KIB: usize = 150;
+
 /// What the page loads, compressed as a server would send it: the gzip -9 size of each `.wasm`, `.js`, `.css` and
 /// `.json` file in a folder of the built site, by file name.
 pub fn payload_gzip_sizes(site: &std::path::Path) -> Vec<(String, usize)> {
