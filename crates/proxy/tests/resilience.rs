@@ -140,6 +140,12 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
         StatusCode::TOO_MANY_REQUESTS,
         "the third guess is not sent"
     );
+    let metrics = proxy.http.get(format!("{}/metrics", proxy.base)).send().await.expect("answer");
+    let metrics = metrics.text().await.expect("text");
+    for action in ["CreatePhone", "Activate"] {
+        let line = format!(r#"mfa_proxy_limit_hits_total{{action="{action}"}} 1"#);
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test]
