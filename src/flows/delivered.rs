@@ -62,6 +62,8 @@ impl Channel {
 }
 
 /// What the flow shows and waits for.
+// A flow holds one step at a time, so the size of its largest step costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveredStep {
     /// The person types a phone number or an address.

@@ -15,6 +15,8 @@ use crate::api::ApiError;
 /// OATH tokens show 6 or 8 digits.
 const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=8;
 
+// A flow holds one step at a time, so the size of its largest step costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum OathStep {
     EnterSerial { typed: String, problem: Option<SerialProblem> },

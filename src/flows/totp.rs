@@ -15,6 +15,8 @@ use crate::api::ApiError;
 pub const CODE_DIGITS: usize = 6;
 
 /// What the flow shows and waits for.
+// A flow holds one step at a time, so the size of its largest step costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TotpStep {
     /// Creating the device.

@@ -27,7 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use config::{Config, Identity, Timeouts, TokenAuth, Upstream};
 pub use error::AppError;
 pub use limits::{Limits, Rate};
-use upstream::UpstreamClient;
+use upstream::{UpstreamClient, Worker};
 
 /// The site's Content-Security-Policy, but for `frame-ancestors`: no inline script or style, wasm compiled from
 /// same-origin files only.
@@ -142,16 +142,15 @@ impl Proxy {
                 let info = simulator.startup_info(&url);
                 let virtual_tokens = simulator.fixture().oath_tokens.clone();
                 let task = tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
-                let client = UpstreamClient::new(
-                    &info.api_url,
-                    &info.auth_url,
-                    &info.environment_id,
-                    &info.client_id,
-                    SecretString::from(info.client_secret),
-                    TokenAuth::Basic,
-                    config.timeouts,
-                    metrics.clone(),
-                );
+                let worker = Worker {
+                    api_url: &info.api_url,
+                    auth_url: &info.auth_url,
+                    environment_id: &info.environment_id,
+                    client_id: &info.client_id,
+                    client_secret: SecretString::from(info.client_secret),
+                    token_auth: TokenAuth::Basic,
+                };
+                let client = UpstreamClient::new(worker, config.timeouts, metrics.clone());
                 (
                     client,
                     Some(info.policy_id),
@@ -168,16 +167,15 @@ impl Proxy {
                 token_auth,
                 policy_id,
             } => {
-                let client = UpstreamClient::new(
+                let worker = Worker {
                     api_url,
                     auth_url,
                     environment_id,
                     client_id,
-                    client_secret.clone(),
-                    *token_auth,
-                    config.timeouts,
-                    metrics.clone(),
-                );
+                    client_secret: client_secret.clone(),
+                    token_auth: *token_auth,
+                };
+                let client = UpstreamClient::new(worker, config.timeouts, metrics.clone());
                 (client, policy_id.clone(), None, None)
             }
         };

@@ -418,23 +418,30 @@ mod tests {
         assert!(matches!(config.identity, Identity::Demo));
     }
 
+    /// A complete PingOne configuration in bearer mode, whose worker secret is in the environment.
+    fn pingone_bearer() -> Settings {
+        Settings {
+            upstream: UpstreamSettings {
+                kind: "pingone".into(),
+                region: Some("eu".into()),
+                environment_id: Some("env".into()),
+                client_id: Some("client".into()),
+                ..UpstreamSettings::default()
+            },
+            identity: IdentitySettings {
+                mode: "bearer".into(),
+                jwks_url: Some("https://auth.pingone.eu/env/as/jwks".into()),
+                issuer: Some("https://auth.pingone.eu/env/as".into()),
+                audience: Some("https://api.pingone.com".into()),
+                ..IdentitySettings::default()
+            },
+            ..Settings::default()
+        }
+    }
+
     #[test]
     fn a_region_names_pingone_hosts_and_the_secret_comes_from_the_environment() {
-        let mut settings = Settings::default();
-        settings.upstream = UpstreamSettings {
-            kind: "pingone".into(),
-            region: Some("eu".into()),
-            environment_id: Some("env".into()),
-            client_id: Some("client".into()),
-            ..UpstreamSettings::default()
-        };
-        settings.identity = IdentitySettings {
-            mode: "bearer".into(),
-            jwks_url: Some("https://auth.pingone.eu/env/as/jwks".into()),
-            issuer: Some("https://auth.pingone.eu/env/as".into()),
-            audience: Some("https://api.pingone.com".into()),
-            ..IdentitySettings::default()
-        };
+        let settings = pingone_bearer();
         let environment = |name: &str| (name == CLIENT_SECRET_ENV).then(|| "s3cret".to_owned());
         let config = settings.into_config(&environment).expect("valid");
         let Upstream::PingOne { api_url, auth_url, .. } = config.upstream else { panic!("pingone") };
@@ -443,26 +450,17 @@ mod tests {
 
     #[test]
     fn a_bearer_identity_must_bound_its_jwks_refetches() {
-        let mut settings = Settings::default();
-        settings.upstream.kind = "pingone".into();
-        settings.upstream.region = Some("eu".into());
-        settings.upstream.environment_id = Some("e".into());
-        settings.upstream.client_id = Some("c".into());
-        settings.identity.mode = "bearer".into();
-        settings.identity.jwks_url = Some("https://auth.pingone.eu/e/as/jwks".into());
-        settings.identity.issuer = Some("https://auth.pingone.eu/e/as".into());
-        settings.identity.audience = Some("https://api.pingone.eu".into());
+        let mut settings = pingone_bearer();
         settings.identity.jwks_refetch_seconds = 0;
-        let secret = |name: &str| (name == CLIENT_SECRET_ENV).then(|| "s".to_owned());
-        let problems = settings.into_config(&secret).expect_err("invalid");
+        let environment = |name: &str| (name == CLIENT_SECRET_ENV).then(|| "s3cret".to_owned());
+        let problems = settings.into_config(&environment).expect_err("invalid");
         assert_eq!(problems.len(), 1, "{problems:#?}");
         assert!(problems[0].starts_with("identity.jwks_refetch_seconds"), "{problems:#?}");
     }
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let mut settings = Settings::default();
-        settings.allowed_types = vec!["TOTP".into(), "FAX".into()];
+        let mut settings = Settings { allowed_types: vec!["TOTP".into(), "FAX".into()], ..Settings::default() };
         settings.upstream.kind = "pingone".into();
         settings.upstream.region = Some("mars".into());
         settings.identity.mode = "header".into();

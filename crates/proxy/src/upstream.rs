@@ -72,6 +72,16 @@ pub enum UpstreamFailure {
     TokenRefused(StatusCode),
 }
 
+/// Where PingOne is, and how the worker application signs in to it.
+pub struct Worker<'a> {
+    pub api_url: &'a str,
+    pub auth_url: &'a str,
+    pub environment_id: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: SecretString,
+    pub token_auth: TokenAuth,
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
@@ -79,16 +89,8 @@ struct TokenResponse {
 }
 
 impl UpstreamClient {
-    pub fn new(
-        api_url: &str,
-        auth_url: &str,
-        environment_id: &str,
-        client_id: &str,
-        client_secret: SecretString,
-        token_auth: TokenAuth,
-        timeouts: Timeouts,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn new(worker: Worker<'_>, timeouts: Timeouts, metrics: Arc<Metrics>) -> Self {
+        let Worker { api_url, auth_url, environment_id, client_id, client_secret, token_auth } = worker;
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)

@@ -345,7 +345,7 @@ async fn nicknames_and_order_go_through_checked() {
 #[tokio::test]
 async fn another_users_device_is_out_of_reach_for_every_method() {
     let proxy = start(Config::default()).await;
-    let upstream = Worker::connect(&proxy.simulator()).await;
+    let upstream = Worker::connect(proxy.simulator()).await;
     let bob = &support::new_user(proxy.simulator(), "bob@example.com").await;
     let bobs = [
         upstream
