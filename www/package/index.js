@@ -5,7 +5,15 @@
 import init, { mountWidget } from "./mfa-enroll.js";
 import styles from "./styles.js";
 
-const wasm = new URL("./mfa-enroll_bg.wasm", import.meta.url);
+/**
+ * The wasm beside this module. Vite's dev server moves this module into `node_modules/.vite/deps` without the
+ * files it refers to (vitejs/vite#8427); there the wasm is taken from the package's own folder, so that no Vite
+ * configuration is needed. Builds are unaffected: bundlers copy the file that the literal URL names.
+ */
+const inPackage = "../../mfa-enroll/mfa-enroll_bg.wasm";
+const wasm = import.meta.url.includes("/node_modules/.vite/deps/")
+  ? new URL(inPackage, import.meta.url)
+  : new URL("./mfa-enroll_bg.wasm", import.meta.url);
 
 /** English is built in; each other language is its own module, loaded only when a widget speaks it. */
 const catalogues = {

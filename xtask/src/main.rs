@@ -231,11 +231,29 @@ pub fn build_package(tools: &Tools) -> Result<(), String> {
     Ok(())
 }
 
-/// The Vite example (`www/examples/vite`), built against the package that `build_package` assembled: Vite 7 from
-/// npm, no plugin and no configuration; and its `typecheck.ts`, compiled against the package's declarations.
+/// The Vite example (`www/examples/vite`), built against the package that `build_package` assembled, installed from
+/// its `npm pack` tarball as from the registry (a copy in `node_modules`, which Vite's dev server pre-bundles, unlike
+/// a linked folder): Vite 7 from npm, no plugin and no configuration; and its `typecheck.ts`, compiled against the
+/// package's declarations.
 fn build_vite_example() -> Result<(), String> {
     println!("==> building the Vite example against the package");
     let example = root().join("www/examples/vite");
+    let packed = package_dir().with_file_name("mfa-enroll.tgz");
+    let pack = Command::new("npm")
+        .args(["pack", "--offline", "--loglevel=error", "--pack-destination", ".."])
+        .current_dir(package_dir())
+        .output()
+        .map_err(|e| format!("npm pack: {e}"))?;
+    // npm pack's last line on stdout names the tarball, `mfa-enroll-VERSION.tgz`.
+    let stdout = String::from_utf8_lossy(&pack.stdout);
+    let tarball = stdout.lines().last().filter(|name| pack.status.success() && name.ends_with(".tgz"));
+    let tarball = tarball.ok_or_else(|| format!("npm pack failed: {}", String::from_utf8_lossy(&pack.stderr)))?;
+    std::fs::rename(package_dir().with_file_name(tarball), &packed).map_err(|e| format!("{tarball}: {e}"))?;
+    // The same version with new contents: npm would keep the copy it has.
+    let installed = example.join("node_modules/mfa-enroll");
+    if installed.exists() {
+        std::fs::remove_dir_all(&installed).map_err(|e| format!("cannot remove {}: {e}", installed.display()))?;
+    }
     run(Command::new("npm")
         .args(["install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(&example))?;

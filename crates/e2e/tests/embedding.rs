@@ -163,6 +163,83 @@ async fn a_vite_app_imports_the_package_without_plugins() {
     harness.stop().await;
 }
 
+/// Vite's dev server on a loopback port, stopped with the test.
+struct ViteDevServer {
+    url: String,
+    process: std::process::Child,
+    /// Vite watches its settings file and restarts when it changes, so the file stays until Vite stops.
+    settings: std::path::PathBuf,
+}
+
+impl ViteDevServer {
+    /// Serves the Vite example on `port` as `npm run dev` does, with the dependency optimizer starting afresh; the
+    /// only setting is the route that sends `/api` to the proxy at `api`.
+    async fn start(port: u16, api: &str) -> Self {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../www/examples/vite");
+        let vite = example.join("node_modules/vite/bin/vite.js");
+        assert!(vite.is_file(), "no Vite in {}: `cargo xtask test` installs it", example.display());
+        let settings = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("vite-dev-{port}.mjs"));
+        std::fs::write(&settings, format!("export default {{ server: {{ proxy: {{ '/api': '{api}' }} }} }};\n"))
+            .expect("written");
+        let process = std::process::Command::new("node")
+            .arg(&vite)
+            .arg("--config")
+            .arg(&settings)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--strictPort", "--force", "--logLevel", "warn"])
+            .current_dir(&example)
+            .spawn()
+            .expect("Vite starts");
+        let server = Self { url: format!("http://127.0.0.1:{port}/"), process, settings };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while reqwest::get(&server.url).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "Vite's dev server did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        server
+    }
+}
+
+impl Drop for ViteDevServer {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+        std::fs::remove_file(&self.settings).ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vites_dev_server_serves_the_package_through_its_dependency_optimizer() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port").local_addr().expect("bound").port();
+    // Vite's proxy forwards the page's own Origin, which the proxy accepts only when it is allowed.
+    let harness = Harness::start_with(|config: &mut Config| {
+        config.allowed_origins = vec![format!("http://127.0.0.1:{port}")];
+    })
+    .await;
+    let vite = ViteDevServer::start(port, &harness.proxy_url).await;
+    harness.driver.goto(&vite.url).await.expect("the page loads");
+    harness.find_in_shadow("#widget", "h1", Some("Ihre Anmeldemethoden")).await;
+    let pre_bundled = harness
+        .driver
+        .execute(
+            r#"return performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname)
+                .filter((path) => path.includes("mfa-enroll"))"#,
+            Vec::new(),
+        )
+        .await
+        .expect("script")
+        .json()
+        .clone();
+    let loaded: Vec<&str> = pre_bundled.as_array().expect("paths").iter().filter_map(Value::as_str).collect();
+    assert!(
+        loaded.iter().any(|path| path.starts_with("/node_modules/.vite/deps/mfa-enroll.js")),
+        "the package came through Vite's optimizer, as from the registry: {loaded:?}"
+    );
+    enroll_authenticator_app(&harness, "#widget", "Authenticator-App hinzufügen", "Bestätigen").await;
+    assert_eq!(events(&harness, "mfa-enroll:enrolled", "widget").await.len(), 1);
+    drop(vite);
+    harness.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hosts_access_token_is_the_persons_identity() {
     // A simulator of its own as PingOne, and the proxy in bearer mode against its JWKS: no demo user here.
