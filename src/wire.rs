@@ -33,9 +33,10 @@ impl Fields {
         Some(self.get(key)).filter(JsValue::is_object).map(Fields)
     }
 
+    /// An array of objects; anything else in it makes the whole array unreadable.
     fn list(&self, key: &str) -> Option<Vec<Fields>> {
         let items = self.get(key).dyn_into::<Array>().ok()?;
-        Some(items.iter().filter(JsValue::is_object).map(Fields).collect())
+        items.iter().map(|item| item.is_object().then_some(Fields(item))).collect()
     }
 
     fn id_ref(&self) -> Option<IdRef> {

@@ -83,6 +83,7 @@ fn a_list_reads_its_devices_and_order() {
     let unordered = wire::read_device_list(r#"{"_embedded":{"devices":[]}}"#).expect("readable");
     assert_eq!((unordered.embedded.devices.len(), unordered.embedded.order.len()), (0, 0));
     assert_eq!(wire::read_device_list(r#"{"_embedded":{"devices":{}}}"#), None);
+    assert_eq!(wire::read_device_list(r#"{"_embedded":{"devices":[1]}}"#), None);
     assert_eq!(wire::read_device_list(r#"{"devices":[]}"#), None);
 }
 
