@@ -2,7 +2,7 @@
 //!
 //! Every tool it needs is installed here, pinned, and checked by version first so that a second run skips it:
 //! the wasm32 target, Trunk, the `wasm-bindgen` CLI at the version in Cargo.lock, wasm-opt from npm's binaryen,
-//! and Debian's Chromium and ChromeDriver for the browser tests. Nothing here downloads a binary on its own: each
+//! esbuild from npm, and Debian's Chromium and ChromeDriver for the browser tests. Nothing here downloads a binary on its own: each
 //! tool comes from crates.io, npm or Debian's packages.
 
 mod bench;
@@ -15,6 +15,8 @@ use std::time::Instant;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The JavaScript minifier for the release site: Trunk's own fails on wasm-bindgen's glue and ships it as it is.
+const ESBUILD_VERSION: &str = "0.28.2";
 /// The accessibility engine that the end-to-end tests inject into each screen.
 const AXE_VERSION: &str = "4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -86,7 +88,7 @@ impl Tools {
     }
 
     pub fn install(&self, browser: bool) -> Result<(), String> {
-        let steps = if browser { 6 } else { 4 };
+        let steps = if browser { 7 } else { 5 };
         step(1, steps, "wasm32 target");
         let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
         if !targets.lines().any(|line| line.trim() == WASM_TARGET) {
@@ -110,8 +112,13 @@ impl Tools {
             self.npm_install(&format!("binaryen@{BINARYEN_VERSION}"))?;
         }
 
+        step(5, steps, &format!("esbuild {ESBUILD_VERSION} from npm, to minify the site's JavaScript"));
+        if !self.has_version("esbuild", ESBUILD_VERSION) {
+            self.npm_install(&format!("esbuild@{ESBUILD_VERSION}"))?;
+        }
+
         if browser {
-            step(5, steps, &format!("axe-core {AXE_VERSION} from npm, for the accessibility tests"));
+            step(6, steps, &format!("axe-core {AXE_VERSION} from npm, for the accessibility tests"));
             let installed = self.dir.join("npm/node_modules/axe-core/package.json");
             let version = std::fs::read_to_string(installed).unwrap_or_default();
             if !version.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
@@ -120,7 +127,7 @@ impl Tools {
 
             // oathtool is the standard TOTP generator that the tests check the simulator against; the proxy's
             // shared rate limits are tested against a real redis-server.
-            step(6, steps, "Chromium, ChromeDriver, oathtool and redis-server from Debian");
+            step(7, steps, "Chromium, ChromeDriver, oathtool and redis-server from Debian");
             if ["chromium", "chromedriver", "oathtool", "redis-server"].iter().any(|tool| which(tool).is_none()) {
                 run(Command::new("apt-get").arg("update"))?;
                 run(Command::new("apt-get")
@@ -184,7 +191,17 @@ pub fn build_site(tools: &Tools) -> Result<(), String> {
         .args(["build", "--release"])
         .current_dir(root())
         .env("PATH", tools.path())
-        .env("TRUNK_SKIP_VERSION_CHECK", "true"))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true"))?;
+    println!("==> minifying the site's JavaScript (esbuild)");
+    for script in ["mfa-enroll.js", "boot.js", "demo.js"] {
+        run(Command::new("esbuild")
+            .arg(script)
+            .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+            .arg(format!("--outfile={script}"))
+            .current_dir(root().join("dist"))
+            .env("PATH", tools.path()))?;
+    }
+    Ok(())
 }
 
 /// Where `cargo xtask dist` writes the npm package.
