@@ -175,12 +175,8 @@ impl Client {
     /// The host page's token for this request; a host that cannot give one means the session has ended.
     async fn access_token(&self) -> Result<Option<String>, ApiError> {
         let Some(get_token) = &self.access_token else { return Ok(None) };
-        let given = get_token.call0(&JsValue::NULL).map_err(|_| ApiError::Status(401))?;
-        let token = match given.dyn_into::<js_sys::Promise>() {
-            Ok(promise) => JsFuture::from(promise).await.map_err(|_| ApiError::Status(401))?,
-            Err(value) => value,
-        };
-        token.as_string().filter(|token| !token.is_empty()).map(Some).ok_or(ApiError::Status(401))
+        let token = host_answer(get_token, &JsValue::UNDEFINED).await.and_then(|token| token.as_string());
+        token.filter(|token| !token.is_empty()).map(Some).ok_or(ApiError::Status(401))
     }
 }
 
@@ -210,6 +206,13 @@ async fn read<T>(response: Response, reader: fn(&str) -> Option<T>) -> Result<T,
 pub(crate) async fn fetch(url: &str, request: &RequestInit) -> Option<Response> {
     let answer = web_sys::window()?.fetch_with_str_and_init(url, request);
     JsFuture::from(answer).await.ok()?.dyn_into().ok()
+}
+
+/// What a host page's function gives for `argument`, awaited when it is a promise; `None` when it throws or the
+/// promise rejects.
+pub(crate) async fn host_answer(function: &js_sys::Function, argument: &JsValue) -> Option<JsValue> {
+    let given = function.call1(&JsValue::NULL, argument).ok()?;
+    JsFuture::from(js_sys::Promise::resolve(&given)).await.ok()
 }
 
 /// An answer's body as text.

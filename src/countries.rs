@@ -19,7 +19,7 @@ ZM260ZW263";
 /// Regions whose national numbers keep their leading 0 after the calling code.
 const KEEPS_LEADING_ZERO: [&str; 3] = ["IT", "SM", "VA"];
 
-/// Every region with its calling code, such as `("DE", "49")`, in the order of their codes.
+/// Every region with its calling code, such as `("DE", "49")`, in the order of the region codes.
 pub fn all() -> impl Iterator<Item = (&'static str, &'static str)> {
     let mut rest = CALLING_CODES;
     std::iter::from_fn(move || {

@@ -128,7 +128,6 @@ catalogue! {
     keep: "Keep it",
     renamed: "Name saved.",
     default_changed: "Default sign-in method changed.",
-    loading_config: "Loading…",
     attempts_left_one: "1 try left.",
     attempts_left: "{} tries left.",
     device_locked: "Too many wrong codes. Wait a few minutes, then try again.",
@@ -203,7 +202,7 @@ pub async fn load(lang: &'static str, locales_url: &str, loader: Option<&js_sys:
         return loaded;
     }
     let catalogue = match loader {
-        Some(loader) => loaded_catalogue(loader, lang).await,
+        Some(loader) => crate::api::host_answer(loader, &lang.into()).await.filter(wasm_bindgen::JsValue::is_object),
         None => fetch_catalogue(&format!("{locales_url}{lang}.json")).await,
     };
     let Some(catalogue) = catalogue else { return &EN };
@@ -214,12 +213,6 @@ pub async fn load(lang: &'static str, locales_url: &str, loader: Option<&js_sys:
     })));
     LOADED.with_borrow_mut(|loaded| loaded.push(messages));
     messages
-}
-
-async fn loaded_catalogue(loader: &js_sys::Function, lang: &str) -> Option<wasm_bindgen::JsValue> {
-    let promise = loader.call1(&wasm_bindgen::JsValue::NULL, &lang.into()).ok()?;
-    let catalogue = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise)).await.ok()?;
-    catalogue.is_object().then_some(catalogue)
 }
 
 async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {

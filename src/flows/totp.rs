@@ -285,10 +285,7 @@ mod tests {
         let locked = typed("123456").next(TotpAction::Verified(Err(refused(
             "DEVICE_LOCKED",
             "otp",
-            Some(
-                serde_json::from_value(serde_json::json!({"lockExpiresAt": "2026-11-23T07:00:00.000Z"}))
-                    .expect("an innerError"),
-            ),
+            Some(InnerError { lock_expires_at: Some("2026-11-23T07:00:00.000Z".into()), ..InnerError::default() }),
         ))));
         assert_eq!(problem(&locked), Some(CodeProblem::Locked { until: Some("2026-11-23T07:00:00.000Z".into()) }));
         let offline = typed("123456").next(TotpAction::Verified(Err(ApiError::Network)));
