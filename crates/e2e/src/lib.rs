@@ -119,18 +119,15 @@ impl Harness {
     /// isolate a value for bidirectional text (U+2068, U+2069) are not compared. Elements that the widget re-renders
     /// while they are read go stale; the search then starts again.
     pub async fn find_with_text(&self, by: By, text: &str) -> WebElement {
-        let deadline = std::time::Instant::now() + PAGE_WAIT;
-        loop {
-            if let Ok(elements) = self.driver.find_all(by.clone()).await {
-                for element in elements {
-                    if element.text().await.is_ok_and(|shown| visible(&shown) == text) {
-                        return element;
-                    }
+        eventually(&format!("an element with text {text:?} appears"), async || {
+            for element in self.driver.find_all(by.clone()).await.ok()? {
+                if element.text().await.is_ok_and(|shown| visible(&shown) == text) {
+                    return Some(element);
                 }
             }
-            assert!(std::time::Instant::now() < deadline, "no element with text {text:?} appeared");
-            tokio::time::sleep(POLL).await;
-        }
+            None
+        })
+        .await
     }
 
     /// Looks at the page as it is now at 1280, 360 and 320 px wide: nothing may scroll sideways at any width, and
@@ -153,17 +150,8 @@ impl Harness {
     /// The first element matching `css` inside the shadow root of the page's element `host` (a CSS selector), whose
     /// text is `text` when one is given; waiting for it to appear.
     pub async fn find_in_shadow(&self, host: &str, css: &str, text: Option<&str>) -> WebElement {
-        let deadline = std::time::Instant::now() + PAGE_WAIT;
-        loop {
-            if let Some(found) = self.shadow_element(host, css, text).await {
-                return found;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no {css:?} with text {text:?} appeared in {host}'s shadow root"
-            );
-            tokio::time::sleep(POLL).await;
-        }
+        let what = format!("{css:?} with text {text:?} appears in {host}'s shadow root");
+        eventually(&what, async || self.shadow_element(host, css, text).await).await
     }
 
     async fn shadow_element(&self, host: &str, css: &str, text: Option<&str>) -> Option<WebElement> {
@@ -205,15 +193,11 @@ impl Harness {
 
     /// Waits until `script` returns true in the page.
     pub async fn wait_until(&self, what: &str, script: &str) {
-        let deadline = std::time::Instant::now() + PAGE_WAIT;
-        loop {
+        eventually(what, async || {
             let ret = self.driver.execute(script, Vec::new()).await.expect("the script runs");
-            if ret.json().as_bool() == Some(true) {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
-            tokio::time::sleep(POLL).await;
-        }
+            (ret.json().as_bool() == Some(true)).then_some(())
+        })
+        .await
     }
 
     /// Runs axe-core on the page as it is now and fails with every WCAG 2.x A and AA violation it finds.
@@ -273,6 +257,19 @@ impl Drop for Harness {
     fn drop(&mut self) {
         self.chromedriver.kill().ok();
         self.chromedriver.wait().ok();
+    }
+}
+
+/// What `attempt` gives, tried again every 50 ms until it gives something; the test fails, saying it was waiting
+/// until `what`, when nothing came within [`PAGE_WAIT`].
+pub async fn eventually<T>(what: &str, mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + PAGE_WAIT;
+    loop {
+        if let Some(found) = attempt().await {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(POLL).await;
     }
 }
 

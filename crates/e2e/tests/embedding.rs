@@ -26,6 +26,12 @@ async fn enroll_authenticator_app(harness: &Harness, host: &str, add: &str, veri
     secret.replace(' ', "")
 }
 
+/// The JSON answer to posting `body` to `url`, such as the simulator's control API.
+async fn post_json(url: String, body: Value) -> Value {
+    let answer = reqwest::Client::new().post(url).json(&body).send().await.expect("answer");
+    answer.json().await.expect("JSON")
+}
+
 async fn recorded(harness: &Harness, what: &str) -> Value {
     harness.driver.execute(&format!("return window.{what}"), Vec::new()).await.expect("script").json().clone()
 }
@@ -190,11 +196,7 @@ impl ViteDevServer {
             .spawn()
             .expect("Vite starts");
         let server = Self { url: format!("http://127.0.0.1:{port}/"), process, settings };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while reqwest::get(&server.url).await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "Vite's dev server did not start");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        e2e::eventually("Vite's dev server answers", async || reqwest::get(&server.url).await.ok()).await;
         server
     }
 }
@@ -269,26 +271,10 @@ async fn the_hosts_access_token_is_the_persons_identity() {
         config.site_dir = Some(site);
     })
     .await;
-    let http = reqwest::Client::new();
-    let user: Value = http
-        .post(format!("{}/sim/users", info.auth_url))
-        .json(&serde_json::json!({ "username": "grace@example.com" }))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let user = serde_json::json!({ "username": "grace@example.com" });
+    let user = post_json(format!("{}/sim/users", info.auth_url), user).await;
     let user_id = user["id"].as_str().expect("a user id");
-    let minted: Value = http
-        .post(format!("{}/sim/users/{user_id}/tokens", info.auth_url))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let minted = post_json(format!("{}/sim/users/{user_id}/tokens", info.auth_url), serde_json::json!({})).await;
     let token = minted["access_token"].as_str().expect("a token").to_owned();
 
     // Without a token the widget says the session has ended, and the page hears it from the element.
@@ -306,7 +292,7 @@ async fn the_hosts_access_token_is_the_persons_identity() {
     harness.driver.execute(give_token, vec![Value::from(token.clone())]).await.expect("script");
     harness.find_in_shadow("#widget", "p", Some("You have no sign-in methods yet.")).await;
     enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
-    let devices: Value = http
+    let devices: Value = reqwest::Client::new()
         .get(format!("{}/api/devices", harness.proxy_url))
         .bearer_auth(&token)
         .send()
