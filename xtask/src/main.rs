@@ -2,8 +2,8 @@
 //!
 //! Every tool it needs is installed here, pinned, and checked by version first so that a second run skips it:
 //! the wasm32 target, Trunk, the `wasm-bindgen` CLI at the version in Cargo.lock, wasm-opt from npm's binaryen,
-//! esbuild from npm, and Debian's Chromium and ChromeDriver for the browser tests. Nothing here downloads a binary on its own: each
-//! tool comes from crates.io, npm or Debian's packages.
+//! esbuild from npm, and Debian's Chromium and ChromeDriver for the browser tests. Nothing here downloads a binary
+//! on its own: each tool comes from crates.io, npm or Debian's packages.
 
 mod bench;
 

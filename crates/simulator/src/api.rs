@@ -159,8 +159,6 @@ struct DevicePath {
     device_id: String,
 }
 
-/// Checks the worker token and its request limit, then the environment: PingOne answers 401 before it looks at
-/// the path.
 /// `GET …/mfaSettings`: the environment's MFA settings, in PingOne's shape (the fields the simulator keeps).
 async fn read_mfa_settings(
     State(sim): State<Simulator>,
@@ -198,6 +196,8 @@ async fn read_policy(
     Ok(Json(body))
 }
 
+/// Checks the worker token and its request limit, then the environment: PingOne answers 401 before it looks at
+/// the path.
 fn authorize(sim: &Simulator, headers: &HeaderMap, environment_id: &str) -> Result<(), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
