@@ -303,6 +303,8 @@ fn test() -> Result<(), String> {
     build_vite_example()?;
     let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
 
+    proxy_without_simulator()?;
+
     println!("==> native tests: unit, proxy and simulator over loopback, end to end in Chromium");
     run(Command::new("cargo")
         .args(["test", "--workspace"])
@@ -322,6 +324,23 @@ fn test() -> Result<(), String> {
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("tests/webdriver.json")))?;
 
     println!("==> every test passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Builds the proxy as an operator may, without the embedded simulator and its known worker secret, and checks that
+/// it refuses to run one. Cargo links the default build again when the tests ask for it.
+fn proxy_without_simulator() -> Result<(), String> {
+    println!("==> the proxy without the embedded simulator (--no-default-features)");
+    run(Command::new("cargo")
+        .args(["build", "--package", "mfa-enroll-proxy", "--no-default-features", "--bin", "mfa-enroll-proxy"])
+        .current_dir(root()))?;
+    let proxy = root().join("target/debug/mfa-enroll-proxy");
+    let checked =
+        Command::new(&proxy).arg("--check-config").output().map_err(|e| format!("cannot run {proxy:?}: {e}"))?;
+    let said = String::from_utf8_lossy(&checked.stderr);
+    if checked.status.success() || !said.contains("built without the embedded simulator") {
+        return Err(format!("the proxy without the simulator accepted the simulator as its upstream: {said}"));
+    }
     Ok(())
 }
 

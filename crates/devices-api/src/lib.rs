@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "server")]
+pub mod server;
 pub mod validate;
 
 /// Create a device, update a nickname.
@@ -22,6 +24,59 @@ pub const CONTENT_TYPE_REORDER: &str = "application/vnd.pingidentity.devices.reo
 /// regard to case.
 pub fn media_type(content_type: &str) -> &str {
     content_type.split(';').next().map_or("", str::trim)
+}
+
+/// What a `POST …/devices` asks for: PingOne selects the action by the content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevicesPost {
+    /// `application/json`: a new device.
+    Create,
+    /// The reorder content type: a new order, whose first active device is the default.
+    Reorder,
+}
+
+impl DevicesPost {
+    /// The action that a request's `Content-Type` value selects; `None` for any other media type (a 415).
+    pub fn of(content_type: &str) -> Option<Self> {
+        let media_type = media_type(content_type);
+        let is = |expected: &str| media_type.eq_ignore_ascii_case(expected);
+        if is(CONTENT_TYPE_JSON) {
+            Some(Self::Create)
+        } else if is(CONTENT_TYPE_REORDER) {
+            Some(Self::Reorder)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a `POST …/devices/{id}` asks for: PingOne selects the action by the content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevicePost {
+    /// The activate content type: the first OTP.
+    Activate,
+    /// The resend content type: a new pairing OTP.
+    SendActivationCode,
+}
+
+impl DevicePost {
+    /// The action that a request's `Content-Type` value selects; `None` for any other media type (a 415).
+    pub fn of(content_type: &str) -> Option<Self> {
+        let media_type = media_type(content_type);
+        let is = |expected: &str| media_type.eq_ignore_ascii_case(expected);
+        if is(CONTENT_TYPE_ACTIVATE) {
+            Some(Self::Activate)
+        } else if is(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
+            Some(Self::SendActivationCode)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether a `Content-Type` value is plain JSON (with any parameters, in any case), as a rename takes.
+pub fn is_json(content_type: &str) -> bool {
+    media_type(content_type).eq_ignore_ascii_case(CONTENT_TYPE_JSON)
 }
 
 /// The kinds of MFA device that PingOne knows; `Other` keeps a type that this model does not name yet.
@@ -319,6 +374,18 @@ mod tests {
         let error: ErrorBody = serde_json::from_str(body).expect("parses");
         assert_eq!(error.details[0].code, codes::EXTRA_OTP_REQUIRED);
         assert_eq!(error.details[0].inner_error.as_ref().expect("inner").retry_after, Some(3));
+    }
+
+    #[test]
+    fn the_content_type_selects_the_action_whatever_its_case_and_parameters() {
+        assert_eq!(DevicesPost::of("Application/JSON; charset=utf-8"), Some(DevicesPost::Create));
+        assert_eq!(DevicesPost::of(CONTENT_TYPE_REORDER), Some(DevicesPost::Reorder));
+        assert_eq!(DevicesPost::of(CONTENT_TYPE_ACTIVATE), None, "activation is a device's action");
+        assert_eq!(DevicePost::of(&CONTENT_TYPE_ACTIVATE.to_uppercase()), Some(DevicePost::Activate));
+        assert_eq!(DevicePost::of(CONTENT_TYPE_SEND_ACTIVATION_CODE), Some(DevicePost::SendActivationCode));
+        assert_eq!(DevicePost::of("application/json"), None);
+        assert_eq!(DevicePost::of(""), None);
+        assert!(is_json("application/json;charset=UTF-8") && !is_json("text/plain"));
     }
 
     #[test]

@@ -51,9 +51,12 @@ pub fn is_serial_number(serial: &str) -> bool {
     !serial.is_empty() && serial.len() <= 64 && serial.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// A nickname: at most 100 characters, none of them control characters.
+/// The longest nickname PingOne keeps, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 100;
+
+/// A nickname: at most [`MAX_NICKNAME_CHARS`] characters, none of them control characters.
 pub fn is_nickname(nickname: &str) -> bool {
-    nickname.chars().count() <= 100 && !nickname.chars().any(char::is_control)
+    nickname.chars().count() <= MAX_NICKNAME_CHARS && !nickname.chars().any(char::is_control)
 }
 
 /// A one-time password as PingOne issues them: 6 to 10 digits.

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
 pub use mfa_enroll_proxy::Config;
 use mfa_enroll_proxy::Proxy;
 use thirtyfour::prelude::*;
@@ -111,6 +110,16 @@ impl Harness {
     }
 
     /// The first element matching `by`, waiting for it to appear.
+    /// The demo user's devices, as the proxy lists them.
+    pub async fn devices(&self) -> serde_json::Value {
+        testkit::json(reqwest::Client::new().get(format!("{}/api/devices", self.proxy_url))).await
+    }
+
+    /// The embedded simulator's control API.
+    pub fn simulator(&self) -> testkit::Control {
+        testkit::Control::at(&self.simulator_url)
+    }
+
     pub async fn find(&self, by: By) -> WebElement {
         self.driver.query(by).wait(PAGE_WAIT, POLL).first().await.expect("the element appears")
     }
@@ -326,10 +335,10 @@ async fn start_browser(screen: Screen) -> (Child, WebDriver) {
     }
 }
 
-/// The RFC 6238 code (HMAC-SHA-1, 30 s steps, 6 digits) of a base32 `secret` at `unix_seconds`.
+/// The RFC 6238 code (HMAC-SHA-1, 30 s steps, 6 digits) of a base32 `secret` at `unix_seconds`, by `totp-rs`: a
+/// generator independent of the simulator's.
 pub fn totp_at(secret_base32: &str, unix_seconds: u64) -> String {
-    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("a base32 secret");
-    hotp_code(&key, unix_seconds / 30, 6)
+    generator(secret_base32, 6, 30).generate(unix_seconds)
 }
 
 /// The code an authenticator app shows now.
@@ -338,21 +347,15 @@ pub fn totp_now(secret_base32: &str) -> String {
 }
 
 /// The RFC 4226 code of a base32 `secret` at `counter`, as a hardware token shows it.
-pub fn hotp_at(secret_base32: &str, counter: u64, digits: u32) -> String {
-    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("a base32 secret");
-    hotp_code(&key, counter, digits)
+pub fn hotp_at(secret_base32: &str, counter: u64, digits: usize) -> String {
+    // HOTP is TOTP with one-second steps read at second `counter`: the counter is the step.
+    generator(secret_base32, digits, 1).generate(counter)
 }
 
-fn hotp_code(key: &[u8], counter: u64, digits: u32) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key length");
-    mac.update(&counter.to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let at = (digest[19] & 0xf) as usize;
-    let value = (u32::from(digest[at]) & 0x7f) << 24
-        | u32::from(digest[at + 1]) << 16
-        | u32::from(digest[at + 2]) << 8
-        | u32::from(digest[at + 3]);
-    format!("{:0width$}", value % 10u32.pow(digits), width = digits as usize)
+fn generator(secret_base32: &str, digits: usize, step_seconds: u64) -> totp_rs::TOTP {
+    let key = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes().expect("a base32 secret");
+    // Unchecked: the RFC's test secrets and hardware tokens' may be shorter than the 128 bits totp-rs asks of new ones.
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, digits, 0, step_seconds, key)
 }
 
 /// Reads the QR code in a PNG image.
@@ -400,8 +403,7 @@ mod tests {
         for (time, code) in
             [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (20000000000, "65353130")]
         {
-            let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32");
-            assert_eq!(hotp_code(&key, time / 30, 8), code);
+            assert_eq!(generator(&secret, 8, 30).generate(time), code);
         }
         assert_eq!(totp_at(&secret, 59), "287082");
         // RFC 4226 appendix D.

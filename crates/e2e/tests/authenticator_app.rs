@@ -69,12 +69,7 @@ async fn a_person_enrolls_an_authenticator_app_and_removes_it() {
     harness.find_with_text(By::Css("p[role='status']"), "Authenticator app added.").await;
     harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
 
-    let devices: serde_json::Value = reqwest::get(format!("{}/api/devices", harness.proxy_url))
-        .await
-        .expect("the list answers")
-        .json()
-        .await
-        .expect("JSON");
+    let devices: serde_json::Value = harness.devices().await;
     let listed = devices["_embedded"]["devices"].as_array().expect("a device list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "ACTIVE");

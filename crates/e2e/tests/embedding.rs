@@ -27,11 +27,6 @@ async fn enroll_authenticator_app(harness: &Harness, host: &str, add: &str, veri
 }
 
 /// The JSON answer to posting `body` to `url`, such as the simulator's control API.
-async fn post_json(url: String, body: Value) -> Value {
-    let answer = reqwest::Client::new().post(url).json(&body).send().await.expect("answer");
-    answer.json().await.expect("JSON")
-}
-
 async fn recorded(harness: &Harness, what: &str) -> Value {
     harness.driver.execute(&format!("return window.{what}"), Vec::new()).await.expect("script").json().clone()
 }
@@ -61,8 +56,7 @@ async fn a_plain_page_with_one_script_and_one_element_enrolls_a_device() {
     let offered = ready[0]["detail"]["types"].as_array().expect("types").len();
     assert!(offered >= 4, "the proxy's demo types are offered: {ready:?}");
     let enrolled = events(&harness, "mfa-enroll:enrolled", "widget").await;
-    let devices: Value =
-        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let devices: Value = harness.devices().await;
     let device_id = devices["_embedded"]["devices"][0]["id"].clone();
     assert_eq!(enrolled.len(), 1);
     assert_eq!(enrolled[0]["detail"], serde_json::json!({ "deviceId": device_id, "type": "TOTP" }));
@@ -252,7 +246,7 @@ async fn the_hosts_access_token_is_the_persons_identity() {
     let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
     let site = examples_site("bearer");
     let harness = Harness::start_with(|config: &mut Config| {
-        config.upstream = Upstream::PingOne {
+        config.upstream = Upstream::PingOne(mfa_enroll_proxy::PingOne {
             api_url: info.api_url.clone(),
             auth_url: info.auth_url.clone(),
             environment_id: info.environment_id.clone(),
@@ -260,21 +254,21 @@ async fn the_hosts_access_token_is_the_persons_identity() {
             client_secret: info.client_secret.clone().into(),
             token_auth: TokenAuth::Basic,
             policy_id: Some(info.policy_id.clone()),
-        };
-        config.identity = Identity::Bearer {
+            ..Default::default()
+        });
+        config.identity = Identity::Bearer(mfa_enroll_proxy::Bearer {
             jwks_url: format!("{issuer}/jwks"),
             issuer: issuer.clone(),
             audience: "https://api.pingone.com".into(),
             leeway_seconds: 30,
             jwks_refetch_seconds: 30,
-        };
+        });
         config.site_dir = Some(site);
     })
     .await;
-    let user = serde_json::json!({ "username": "grace@example.com" });
-    let user = post_json(format!("{}/sim/users", info.auth_url), user).await;
-    let user_id = user["id"].as_str().expect("a user id");
-    let minted = post_json(format!("{}/sim/users/{user_id}/tokens", info.auth_url), serde_json::json!({})).await;
+    let simulator = testkit::Control::at(&info.auth_url);
+    let user_id = simulator.new_user("grace@example.com").await;
+    let minted = simulator.post(&format!("users/{user_id}/tokens"), serde_json::json!({})).await;
     let token = minted["access_token"].as_str().expect("a token").to_owned();
 
     // Without a token the widget says the session has ended, and the page hears it from the element.
@@ -292,15 +286,9 @@ async fn the_hosts_access_token_is_the_persons_identity() {
     harness.driver.execute(give_token, vec![Value::from(token.clone())]).await.expect("script");
     harness.find_in_shadow("#widget", "p", Some("You have no sign-in methods yet.")).await;
     enroll_authenticator_app(&harness, "#widget", "Add authenticator app", "Verify").await;
-    let devices: Value = reqwest::Client::new()
-        .get(format!("{}/api/devices", harness.proxy_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let devices: Value =
+        testkit::json(reqwest::Client::new().get(format!("{}/api/devices", harness.proxy_url)).bearer_auth(&token))
+            .await;
     assert_eq!(devices["_embedded"]["devices"][0]["type"], "TOTP", "the device is the token subject's: {devices}");
     assert_no_violations(&harness).await;
     harness.stop().await;

@@ -15,8 +15,7 @@ async fn add_authenticator_app(harness: &Harness) {
 }
 
 async fn listed(harness: &Harness) -> Vec<Value> {
-    let list: Value =
-        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let list: Value = harness.devices().await;
     list["_embedded"]["devices"].as_array().expect("devices").clone()
 }
 
@@ -89,13 +88,7 @@ async fn a_person_renames_sets_the_default_and_removes_with_confirmation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_at_the_device_limit_is_told_so_in_their_words() {
     let harness = Harness::start().await;
-    let limited = reqwest::Client::new()
-        .put(format!("{}/sim/settings", harness.simulator_url))
-        .json(&serde_json::json!({ "maxAllowedDevices": 1 }))
-        .send()
-        .await
-        .expect("answer");
-    assert!(limited.status().is_success());
+    harness.simulator().put("settings", serde_json::json!({ "maxAllowedDevices": 1 })).await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     add_authenticator_app(&harness).await;
     harness.find_with_text(By::Css("button"), "Add authenticator app").await.click().await.expect("click");

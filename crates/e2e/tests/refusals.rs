@@ -1,10 +1,10 @@
 //! Refusals that belong to the whole form, in real Chromium through the proxy: a rate limit with its live
 //! countdown from `Retry-After`, and a session that has ended, which the host page hears of.
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use e2e::{Config, Harness};
-use mfa_enroll_proxy::{Identity, Rate};
+use mfa_enroll_proxy::{Clock, Identity, Rate};
 use thirtyfour::prelude::*;
 
 async fn send_code_to(harness: &Harness, phone: &str) {
@@ -15,18 +15,19 @@ async fn send_code_to(harness: &Harness, phone: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
-    // One paid message per person in an 8-second window: the second is refused with `Retry-After`.
-    const WINDOW: u64 = 8;
-    let harness = Harness::start_with(|config: &mut Config| {
-        config.limits.create_phone = Rate { per_user: 1, per_address: 10, window: Duration::from_secs(WINDOW) };
+    // One paid message per person in a minute's window, on a clock that the test holds 3 s before the window
+    // ends: the second send is refused with `Retry-After: 3`.
+    const WINDOW: Duration = Duration::from_secs(60);
+    const LEFT: u64 = 3;
+    let clock = Clock::set_at(UNIX_EPOCH + WINDOW * 1_000_000 - Duration::from_secs(LEFT));
+    let proxy_clock = clock.clone();
+    let harness = Harness::start_with(move |config: &mut Config| {
+        config.limits.create_phone = Rate { per_user: 1, per_address: 10, window: WINDOW };
+        config.clock = proxy_clock;
     })
     .await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.record_events().await;
-    // The proxy's windows are aligned to the clock: both sends must fall in one, so the test starts as one begins.
-    let into_window = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
-    let into_window = Duration::from_millis((into_window.as_millis() % u128::from(WINDOW * 1000)) as u64);
-    tokio::time::sleep(Duration::from_secs(WINDOW) - into_window + Duration::from_millis(100)).await;
     send_code_to(&harness, "+1 512 520 1234").await;
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
@@ -38,11 +39,10 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
         text.chars().filter(char::is_ascii_digit).collect::<String>().parse().expect("seconds in the countdown")
     };
     let first = seconds(timer.text().await.expect("text"));
-    assert!((1..=WINDOW as u32).contains(&first), "the countdown starts from Retry-After: {first}");
+    assert!((1..=LEFT as u32).contains(&first), "the countdown starts from Retry-After: {first}");
     let limited = harness.events("rate-limited").await;
     assert_eq!(limited.len(), 1, "{limited:?}");
-    let retry_after = limited[0]["retryAfter"].as_u64().expect("seconds");
-    assert!((u64::from(first)..=WINDOW).contains(&retry_after), "the event says Retry-After: {retry_after}");
+    assert_eq!(limited[0]["retryAfter"], LEFT, "the event says Retry-After");
     let sent = harness.events("activation-sent").await;
     assert_eq!(sent.len(), 1, "the first code was sent: {sent:?}");
     assert_eq!(sent[0]["type"], "SMS");
@@ -52,6 +52,7 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
     }
     harness.find_with_text(By::Css("p[role='status']"), "You can try again now.").await;
 
+    clock.advance(Duration::from_secs(LEFT));
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 9876.").await;
     harness.stop().await;
@@ -61,13 +62,13 @@ async fn a_rate_limit_counts_down_live_and_then_lets_the_person_try_again() {
 async fn an_ended_session_is_said_and_the_host_page_hears_of_it() {
     // Bearer identity, and a page that sends no token: every request is 401 UNAUTHENTICATED, as after a sign-out.
     let harness = Harness::start_with(|config: &mut Config| {
-        config.identity = Identity::Bearer {
+        config.identity = Identity::Bearer(mfa_enroll_proxy::Bearer {
             jwks_url: "http://127.0.0.1:9/jwks.json".into(),
             issuer: "https://idp.example".into(),
             audience: "mfa-enroll".into(),
             leeway_seconds: 0,
             jwks_refetch_seconds: 30,
-        };
+        });
     })
     .await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");

@@ -5,16 +5,6 @@ use e2e::{Config, Harness};
 use serde_json::Value;
 use thirtyfour::prelude::*;
 
-async fn outbox(harness: &Harness) -> Vec<Value> {
-    let outbox: Value = reqwest::get(format!("{}/sim/outbox", harness.simulator_url))
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    outbox.as_array().expect("an array").clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_adds_a_phone_for_text_messages() {
     let harness = Harness::start().await;
@@ -37,13 +27,13 @@ async fn a_person_adds_a_phone_for_text_messages() {
             "This is not a phone number we can reach. Check the number and the country.",
         )
         .await;
-    assert!(outbox(&harness).await.is_empty(), "nothing was sent for an implausible number");
+    assert!(harness.simulator().outbox(None).await.is_empty(), "nothing was sent for an implausible number");
 
     harness.type_into("address", "+1 (512) 520-1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
     harness.wait_until("focus moves to the heading of the code step", heading_has_focus).await;
-    let sent = outbox(&harness).await;
+    let sent = harness.simulator().outbox(None).await;
     assert_eq!(sent.len(), 1);
     assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("SMS"), Some("+15125201234")));
     let code = sent[0]["otp"].as_str().expect("a code").to_owned();
@@ -82,8 +72,7 @@ async fn cancelling_removes_the_half_made_device() {
     harness.find_with_text(By::Css("button"), "Cancel").await.click().await.expect("click");
     // The methods to add come back once the flow has ended, which is after its delete has answered.
     harness.find_with_text(By::Css("button"), "Add email").await;
-    let devices: Value =
-        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let devices: Value = harness.devices().await;
     assert_eq!(devices["_embedded"]["devices"], serde_json::json!([]), "nothing half-done stays behind");
     harness.stop().await;
 }
@@ -92,13 +81,7 @@ async fn cancelling_removes_the_half_made_device() {
 async fn a_person_adds_a_voice_call_with_a_national_number_and_an_extension() {
     let harness = Harness::start().await;
     // PingOne keeps extensions only when the environment's MFA settings allow them; its default is off.
-    let allowed = reqwest::Client::new()
-        .put(format!("{}/sim/settings", harness.simulator_url))
-        .json(&serde_json::json!({ "phoneExtensionsEnabled": true }))
-        .send()
-        .await
-        .expect("answer");
-    assert!(allowed.status().is_success());
+    harness.simulator().put("settings", serde_json::json!({ "phoneExtensionsEnabled": true })).await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.find_with_text(By::Css("button"), "Add voice call").await.click().await.expect("click");
     harness.find_with_text(By::Css("h2"), "Add a phone for voice calls").await;
@@ -114,15 +97,14 @@ async fn a_person_adds_a_voice_call_with_a_national_number_and_an_extension() {
     harness
         .find_with_text(By::Css("p[role='alert']"), "An extension has digits, commas, # and * only, up to 16 of them.")
         .await;
-    assert!(outbox(&harness).await.is_empty(), "nothing was sent for a bad extension");
+    assert!(harness.simulator().outbox(None).await.is_empty(), "nothing was sent for a bad extension");
 
     harness.type_into("extension", "12#").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 6789.").await;
-    let sent = outbox(&harness).await;
+    let sent = harness.simulator().outbox(None).await;
     assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("VOICE"), Some("+4915123456789")));
-    let devices: Value =
-        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let devices: Value = harness.devices().await;
     assert_eq!(devices["_embedded"]["devices"][0]["extension"], "12#", "the extension reached the server");
 
     harness.type_into("otp", sent[0]["otp"].as_str().expect("a code")).await;
@@ -143,7 +125,7 @@ async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_
     harness.type_into("address", "ada@example.com").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to a•••@example.com.").await;
-    let sent = outbox(&harness).await;
+    let sent = harness.simulator().outbox(None).await;
     assert_eq!((sent[0]["channel"].as_str(), sent[0]["to"].as_str()), (Some("EMAIL"), Some("ada@example.com")));
     let code = sent[0]["otp"].as_str().expect("a code").to_owned();
     let wrong: String = code.chars().map(|d| if d == '9' { '0' } else { char::from(d as u8 + 1) }).collect();
@@ -166,8 +148,7 @@ async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_
         .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
         .await;
     resend.click().await.expect("click");
-    let device: Value =
-        reqwest::get(format!("{}/api/devices", harness.proxy_url)).await.expect("answer").json().await.expect("JSON");
+    let device: Value = harness.devices().await;
     let until = device["_embedded"]["devices"][0]["lock"]["expiresAt"].as_str().expect("a lock").to_owned();
     let local = harness
         .driver
@@ -181,20 +162,14 @@ async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_
     harness.find_with_text(By::Css("p[role='alert']"), &format!("{locked} Locked until {local}.")).await;
 
     // Once the lock has passed (the simulator's clock moves on), a new code activates the address.
-    let later = reqwest::Client::new()
-        .put(format!("{}/sim/clock", harness.simulator_url))
-        .json(&serde_json::json!({ "offsetSeconds": 180 }))
-        .send()
-        .await
-        .expect("answer");
-    assert!(later.status().is_success());
+    harness.simulator().put("clock", serde_json::json!({ "offsetSeconds": 180 })).await;
     let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
     harness
         .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
         .await;
     resend.click().await.expect("click");
     let new_code = e2e::eventually("a second code is sent", async || {
-        let sent = outbox(&harness).await;
+        let sent = harness.simulator().outbox(None).await;
         (sent.len() == 2).then(|| sent[1]["otp"].as_str().expect("a code").to_owned())
     })
     .await;

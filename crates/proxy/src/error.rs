@@ -18,6 +18,10 @@ pub enum AppError {
     InvalidRequest(&'static str),
     /// A content type that selects no allowed action.
     UnsupportedMediaType,
+    /// A body over the route's limit, refused unread.
+    TooLarge,
+    /// The proxy itself is wrong, such as a server started without what a route needs; the reason is logged.
+    Internal(&'static str),
     /// A route outside the contract.
     NotFound,
     /// A state-changing request from a page on an origin that is not allowed.
@@ -65,6 +69,17 @@ impl IntoResponse for AppError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::body(codes::INVALID_REQUEST, "The request content type is not supported.", vec![]),
             ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Self::body(codes::INVALID_REQUEST, "The request body is too large.", vec![]),
+            ),
+            Self::Internal(reason) => {
+                tracing::error!(reason, "the proxy failed a request");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Self::body(codes::UNEXPECTED_ERROR, "The request could not be completed.", vec![]),
+                )
+            }
             Self::NotFound => {
                 (StatusCode::NOT_FOUND, Self::body(codes::NOT_FOUND, "The requested resource was not found.", vec![]))
             }

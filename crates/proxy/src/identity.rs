@@ -5,7 +5,7 @@
 //! Every failure is the same 401 `UNAUTHENTICATED` to the browser; the reason goes to the log.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, HeaderName, header};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
@@ -15,7 +15,9 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tokio::sync::RwLock;
 
+use crate::config::{Bearer, Gateway};
 use crate::error::AppError;
+use crate::limits::Clock;
 
 /// Tokens signed with anything else are refused, `none` above all.
 const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];
@@ -28,6 +30,15 @@ pub enum Authenticator {
 }
 
 impl Authenticator {
+    /// The gateway identity; `None` when a configured header name is not one (`Config::problems` says which).
+    pub fn gateway(settings: &Gateway) -> Option<Self> {
+        Some(Self::Header {
+            user_header: HeaderName::try_from(settings.user_header.as_str()).ok()?,
+            secret_header: HeaderName::try_from(settings.secret_header.as_str()).ok()?,
+            secret: settings.secret.clone(),
+        })
+    }
+
     /// The PingOne user id of the person making this request.
     pub async fn user(&self, headers: &HeaderMap) -> Result<String, AppError> {
         let user = match self {
@@ -76,13 +87,15 @@ pub struct BearerVerifier {
     leeway_seconds: u64,
     /// An unknown `kid` refetches the JWKS at most this often.
     refetch_interval: Duration,
+    /// What the refetch interval is measured on.
+    clock: Clock,
     keys: RwLock<KeyCache>,
 }
 
 #[derive(Default)]
 struct KeyCache {
     keys: HashMap<String, (Algorithm, DecodingKey)>,
-    fetched_at: Option<Instant>,
+    fetched_at: Option<SystemTime>,
 }
 
 #[derive(Deserialize)]
@@ -91,15 +104,16 @@ struct Claims {
 }
 
 impl BearerVerifier {
-    pub fn new(jwks_url: &str, issuer: &str, audience: &str, leeway_seconds: u64, refetch_interval: Duration) -> Self {
+    pub fn new(settings: &Bearer, clock: Clock) -> Self {
         let http = reqwest::Client::builder().timeout(JWKS_TIMEOUT).build().expect("a client with a timeout builds");
         Self {
             http,
-            jwks_url: jwks_url.to_owned(),
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            leeway_seconds,
-            refetch_interval,
+            jwks_url: settings.jwks_url.clone(),
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            leeway_seconds: settings.leeway_seconds,
+            refetch_interval: Duration::from_secs(settings.jwks_refetch_seconds),
+            clock,
             keys: RwLock::new(KeyCache::default()),
         }
     }
@@ -139,10 +153,11 @@ impl BearerVerifier {
         if let Some(found) = cache.keys.get(kid) {
             return Ok(found.clone());
         }
-        if cache.fetched_at.is_some_and(|at| at.elapsed() < self.refetch_interval) {
+        let now = self.clock.time();
+        if cache.fetched_at.is_some_and(|at| now.duration_since(at).unwrap_or_default() < self.refetch_interval) {
             return Err("an unknown kid, and the keys were fetched moments ago");
         }
-        cache.fetched_at = Some(Instant::now());
+        cache.fetched_at = Some(now);
         let set: JwkSet = self
             .http
             .get(&self.jwks_url)

@@ -5,29 +5,32 @@
 //! the user, and never forward a request that is outside the contract.
 
 mod config;
+mod embedded;
 mod error;
+mod extract;
 mod identity;
 mod limits;
 mod observe;
+mod offer;
 mod routes;
-pub mod settings;
 mod upstream;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
-use secrecy::SecretString;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use config::{Config, Identity, Timeouts, TokenAuth, Upstream};
+pub use config::{
+    Bearer, CLIENT_SECRET_ENV, Config, GATEWAY_SECRET_ENV, Gateway, Identity, PingOne, Timeouts, TokenAuth, Upstream,
+};
+use embedded::EmbeddedSimulator;
 pub use error::AppError;
-pub use limits::{Limits, Rate};
-use upstream::{UpstreamClient, Worker};
+pub use limits::{Clock, Limits, Rate};
+use upstream::UpstreamClient;
 
 /// The site's Content-Security-Policy, but for `frame-ancestors`: no inline script or style, wasm compiled from
 /// same-origin files only.
@@ -51,9 +54,8 @@ pub struct Shared {
     /// The label authenticator apps show for this service.
     issuer: String,
     resend_cooldown_seconds: u32,
-    /// What the environment last said it lets people pair, and when: every widget asks on load, and PingOne's
-    /// policy changes rarely, so one answer serves a minute of widgets.
-    environment_offer: tokio::sync::Mutex<Option<(std::time::Instant, routes::EnvironmentOffer)>>,
+    /// What the environment last said it lets people pair.
+    offer: offer::OfferCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,17 +66,6 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// The PingOne user id of the person making this request.
-    async fn current_user(&self, headers: &HeaderMap) -> Result<String, AppError> {
-        self.authenticator.user(headers).await
-    }
-
-    /// The client's address: the peer's, or, when the peer is a trusted proxy, the last address in
-    /// `X-Forwarded-For` that is not one. Addresses a client wrote itself, further left, are never believed.
-    fn client_address(&self, peer: std::net::SocketAddr, headers: &HeaderMap) -> std::net::IpAddr {
-        client_address(peer.ip(), headers, &self.trusted_proxies)
-    }
-
     /// Counts one `action` against the limits of `user` and `address`.
     async fn limit(&self, action: limits::Action, user: &str, address: std::net::IpAddr) -> Result<(), AppError> {
         let checked = self.limiter.check(action, user, address).await;
@@ -90,15 +81,18 @@ impl AppState {
 pub enum StartError {
     /// The configuration has these problems, each naming its setting.
     Config(Vec<String>),
+    /// The Redis that `rate_limit_redis` names could not be reached.
+    Redis(String),
     /// The embedded simulator could not listen.
-    Io(std::io::Error),
+    Simulator(std::io::Error),
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Config(problems) => write!(f, "invalid configuration:\n  {}", problems.join("\n  ")),
-            Self::Io(error) => write!(f, "cannot start the embedded simulator: {error}"),
+            Self::Redis(error) => write!(f, "cannot reach the rate-limit Redis (rate_limit_redis): {error}"),
+            Self::Simulator(error) => write!(f, "cannot start the embedded simulator: {error}"),
         }
     }
 }
@@ -112,113 +106,54 @@ pub struct Proxy {
     simulator: Option<EmbeddedSimulator>,
 }
 
-struct EmbeddedSimulator {
-    url: String,
-    /// The fixture's OATH tokens, which the demo page shows as virtual tokens.
-    virtual_tokens: Vec<pingone_simulator::OathToken>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for EmbeddedSimulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 impl Proxy {
-    /// Checks `config` and connects the upstream, starting the embedded simulator on loopback when it is the
-    /// upstream.
+    /// Checks `config`, reporting every problem at once, and connects the upstream, starting the embedded
+    /// simulator on loopback when it is the upstream.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let problems = config.problems();
         if !problems.is_empty() {
             return Err(StartError::Config(problems));
         }
         let metrics = Arc::new(observe::Metrics::default());
-        let (upstream, policy_id, demo_user_id, simulator) = match &config.upstream {
+        let (pingone, demo_user_id, simulator) = match &config.upstream {
+            Upstream::PingOne(pingone) => (pingone.clone(), None, None),
             Upstream::EmbeddedSimulator => {
-                let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Io)?;
-                let url = format!("http://{}", listener.local_addr().map_err(StartError::Io)?);
-                let simulator = pingone_simulator::Simulator::demo();
-                let info = simulator.startup_info(&url);
-                let virtual_tokens = simulator.fixture().oath_tokens.clone();
-                let task = tokio::spawn(pingone_simulator::serve(listener, simulator, std::future::pending()));
-                let worker = Worker {
-                    api_url: &info.api_url,
-                    auth_url: &info.auth_url,
-                    environment_id: &info.environment_id,
-                    client_id: &info.client_id,
-                    client_secret: SecretString::from(info.client_secret),
-                    token_auth: TokenAuth::Basic,
-                };
-                let client = UpstreamClient::new(worker, config.timeouts, metrics.clone());
-                (
-                    client,
-                    Some(info.policy_id),
-                    Some(info.demo_user_id),
-                    Some(EmbeddedSimulator { url, virtual_tokens, task }),
-                )
-            }
-            Upstream::PingOne {
-                api_url,
-                auth_url,
-                environment_id,
-                client_id,
-                client_secret,
-                token_auth,
-                policy_id,
-            } => {
-                let worker = Worker {
-                    api_url,
-                    auth_url,
-                    environment_id,
-                    client_id,
-                    client_secret: client_secret.clone(),
-                    token_auth: *token_auth,
-                };
-                let client = UpstreamClient::new(worker, config.timeouts, metrics.clone());
-                (client, policy_id.clone(), None, None)
+                let simulator = EmbeddedSimulator::start().await?;
+                (simulator.pingone().clone(), Some(simulator.demo_user_id().to_owned()), Some(simulator))
             }
         };
         let authenticator = match &config.identity {
-            Identity::Demo => identity::Authenticator::Demo { user_id: demo_user_id.clone().unwrap_or_default() },
-            Identity::Bearer { jwks_url, issuer, audience, leeway_seconds, jwks_refetch_seconds } => {
-                identity::Authenticator::Bearer(identity::BearerVerifier::new(
-                    jwks_url,
-                    issuer,
-                    audience,
-                    *leeway_seconds,
-                    std::time::Duration::from_secs(*jwks_refetch_seconds),
-                ))
+            Identity::Demo => identity::Authenticator::Demo { user_id: demo_user_id.unwrap_or_default() },
+            Identity::Bearer(bearer) => {
+                identity::Authenticator::Bearer(identity::BearerVerifier::new(bearer, config.clock.clone()))
             }
-            Identity::Header { user_header, secret_header, secret } => identity::Authenticator::Header {
-                user_header: HeaderName::try_from(user_header.as_str()).map_err(|_| StartError::Config(vec![]))?,
-                secret_header: HeaderName::try_from(secret_header.as_str()).map_err(|_| StartError::Config(vec![]))?,
-                secret: secret.clone(),
-            },
+            Identity::Header(gateway) => identity::Authenticator::gateway(gateway)
+                .ok_or_else(|| StartError::Config(vec!["identity: a header name that is not one".to_owned()]))?,
+        };
+        let limiter = match &config.rate_limit_redis {
+            Some(url) => limits::Limiter::redis(config.limits, config.clock.clone(), url)
+                .await
+                .map_err(|error| StartError::Redis(error.to_string()))?,
+            None => limits::Limiter::in_memory(config.limits, config.clock.clone()),
         };
         let shared = Shared {
-            upstream,
+            upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone()),
             authenticator,
-            limiter: match &config.rate_limit_redis {
-                Some(url) => {
-                    limits::Limiter::redis(config.limits, url).await.map_err(|e| StartError::Config(vec![e]))?
-                }
-                None => limits::Limiter::in_memory(config.limits),
-            },
+            limiter,
             metrics,
             trusted_proxies: config.trusted_proxies.clone(),
-            policy_id,
+            policy_id: pingone.policy_id.clone(),
             allowed_types: config.allowed_types.clone(),
             issuer: config.issuer.clone(),
             resend_cooldown_seconds: config.resend_cooldown_seconds,
-            environment_offer: tokio::sync::Mutex::new(None),
+            offer: offer::OfferCache::default(),
         };
         Ok(Self { state: AppState(Arc::new(shared)), config, simulator })
     }
 
     /// The embedded simulator's base URL, for its `/sim/` control API; `None` with a real upstream.
     pub fn simulator_url(&self) -> Option<&str> {
-        self.simulator.as_ref().map(|simulator| simulator.url.as_str())
+        self.simulator.as_ref().map(EmbeddedSimulator::url)
     }
 
     /// The user that the demo identity acts as.
@@ -238,7 +173,7 @@ impl Proxy {
             self.config.allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
         api = match self.config.identity {
             // A bearer token is never sent by the browser on its own, so other origins may call, if allowed.
-            Identity::Bearer { .. } => api.layer(
+            Identity::Bearer(_) => api.layer(
                 tower_http::cors::CorsLayer::new()
                     .allow_origin(origins)
                     .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
@@ -246,14 +181,14 @@ impl Proxy {
                     .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
                     .max_age(std::time::Duration::from_secs(600)),
             ),
-            Identity::Demo | Identity::Header { .. } => {
+            Identity::Demo | Identity::Header(_) => {
                 api.layer(axum::middleware::from_fn_with_state(Arc::new(origins), refuse_cross_origin))
             }
         };
         let mut app = Router::new().nest("/api", api);
         if let Some(simulator) = &self.simulator {
             // Demo only: with a real upstream there are no virtual tokens, and the route does not exist.
-            let tokens = axum::Json(simulator.virtual_tokens.clone());
+            let tokens = axum::Json(simulator.virtual_tokens());
             app = app.route("/demo/virtual-tokens", axum::routing::get(move || async move { tokens }));
         }
         if let Some(dir) = &self.config.site_dir {
@@ -278,20 +213,6 @@ impl Proxy {
         let app = self.app().into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await
     }
-}
-
-fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|address| address.trim().parse::<std::net::IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded.into_iter().rev().find(|address| !trusted.contains(address)).unwrap_or(peer)
 }
 
 fn security_headers(app: Router, frame_ancestors: &str) -> Router {
@@ -332,35 +253,4 @@ async fn refuse_cross_origin(
         return AppError::CrossOrigin.into_response();
     }
     next.run(request).await
-}
-
-#[cfg(test)]
-mod tests {
-    use std::net::IpAddr;
-
-    use axum::http::{HeaderMap, HeaderValue};
-
-    use super::client_address;
-
-    fn forwarded(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_str(value).expect("a header value"));
-        headers
-    }
-
-    #[test]
-    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
-        let balancer: IpAddr = "10.0.0.5".parse().expect("an address");
-        let peer_outside: IpAddr = "198.51.100.7".parse().expect("an address");
-        let headers = forwarded("203.0.113.9, 192.0.2.1");
-        assert_eq!(client_address(peer_outside, &headers, &[balancer]), peer_outside, "a client cannot name itself");
-        assert_eq!(client_address(balancer, &headers, &[balancer]), "192.0.2.1".parse::<IpAddr>().expect("an address"));
-        let through_two = forwarded("203.0.113.9, 192.0.2.1, 10.0.0.6");
-        let trusted = ["10.0.0.5".parse().expect("an address"), "10.0.0.6".parse().expect("an address")];
-        assert_eq!(
-            client_address(balancer, &through_two, &trusted),
-            "192.0.2.1".parse::<IpAddr>().expect("an address")
-        );
-        assert_eq!(client_address(balancer, &HeaderMap::new(), &[balancer]), balancer);
-    }
 }

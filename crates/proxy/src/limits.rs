@@ -7,8 +7,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
@@ -24,15 +26,18 @@ pub enum Action {
 }
 
 /// How many of an action fit in a window, per user and per client address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rate {
     pub per_user: u32,
     pub per_address: u32,
+    #[serde(rename = "window_seconds", with = "whole_seconds")]
     pub window: Duration,
 }
 
 /// The rate of each action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     pub create: Rate,
     pub create_phone: Rate,
@@ -61,6 +66,51 @@ impl Limits {
             Action::Resend => self.resend,
         }
     }
+
+    /// Each rate with its setting's name.
+    pub fn named(&self) -> [(&'static str, Rate); 4] {
+        [
+            ("create", self.create),
+            ("create_phone", self.create_phone),
+            ("activate", self.activate),
+            ("resend", self.resend),
+        ]
+    }
+}
+
+/// The time that the rate limits' windows and the JWKS refetch interval follow: the system's clock, or one that a
+/// test sets and moves.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// `None` for the system clock; a set time otherwise.
+    set: Option<Arc<Mutex<SystemTime>>>,
+}
+
+impl Clock {
+    /// A clock that stands at `time` until [`Clock::advance`] moves it.
+    pub fn set_at(time: SystemTime) -> Self {
+        Self { set: Some(Arc::new(Mutex::new(time))) }
+    }
+
+    /// Moves a set clock forward; the system clock moves by itself.
+    pub fn advance(&self, by: Duration) {
+        if let Some(time) = &self.set {
+            *time.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += by;
+        }
+    }
+
+    /// The time now.
+    pub fn time(&self) -> SystemTime {
+        match &self.set {
+            Some(time) => *time.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            None => SystemTime::now(),
+        }
+    }
+
+    /// Whole seconds since the Unix epoch.
+    fn now(&self) -> u64 {
+        self.time().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+    }
 }
 
 /// Where the counts live: this process's memory, or a Redis that every replica shares.
@@ -77,19 +127,19 @@ const REDIS_COUNT: &str = "local count = redis.call('INCR', KEYS[1]) \
 pub struct Limiter {
     limits: Limits,
     store: Store,
+    clock: Clock,
 }
 
 impl Limiter {
-    pub fn in_memory(limits: Limits) -> Self {
-        Self { limits, store: Store::Memory(Mutex::new(HashMap::new())) }
+    pub fn in_memory(limits: Limits, clock: Clock) -> Self {
+        Self { limits, store: Store::Memory(Mutex::new(HashMap::new())), clock }
     }
 
-    /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it.
-    pub async fn redis(limits: Limits, url: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("rate_limit_redis: {e}"))?;
-        let connection =
-            redis::aio::ConnectionManager::new(client).await.map_err(|e| format!("rate_limit_redis: {e}"))?;
-        Ok(Self { limits, store: Store::Redis(connection) })
+    /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it; the error says why
+    /// it could not connect.
+    pub async fn redis(limits: Limits, clock: Clock, url: &str) -> Result<Self, redis::RedisError> {
+        let connection = redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?;
+        Ok(Self { limits, store: Store::Redis(connection), clock })
     }
 
     /// Counts one `action` for `user` from `address`; over either limit, a 429 that says when to try again. The
@@ -97,7 +147,7 @@ impl Limiter {
     pub async fn check(&self, action: Action, user: &str, address: IpAddr) -> Result<(), AppError> {
         let rate = self.limits.rate(action);
         let window = rate.window.as_secs().max(1);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+        let now = self.clock.now();
         let index = now / window;
         let subjects = [(format!("user:{user}"), rate.per_user), (format!("address:{address}"), rate.per_address)];
         let mut over = false;
@@ -143,13 +193,45 @@ impl Limiter {
     }
 }
 
+/// A window written as a whole number of seconds.
+mod whole_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(duration.as_secs())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn limiter(per_user: u32, per_address: u32) -> Limiter {
         let rate = Rate { per_user, per_address, window: Duration::from_secs(3600) };
-        Limiter::in_memory(Limits { create: rate, create_phone: rate, activate: rate, resend: rate })
+        Limiter::in_memory(Limits { create: rate, create_phone: rate, activate: rate, resend: rate }, Clock::default())
+    }
+
+    #[tokio::test]
+    async fn a_window_ends_on_the_clock_and_says_how_long_is_left() {
+        let rate = Rate { per_user: 1, per_address: 10, window: Duration::from_secs(60) };
+        let clock = Clock::set_at(UNIX_EPOCH + Duration::from_secs(60 * 1000 + 45));
+        let limiter = Limiter::in_memory(Limits { activate: rate, ..Limits::default() }, clock.clone());
+        let address = IpAddr::from([127, 0, 0, 1]);
+        assert!(limiter.check(Action::Activate, "alice", address).await.is_ok());
+        assert!(matches!(
+            limiter.check(Action::Activate, "alice", address).await,
+            Err(AppError::RequestLimited { retry_after_seconds: 15 })
+        ));
+        clock.advance(Duration::from_secs(14));
+        assert!(limiter.check(Action::Activate, "alice", address).await.is_err(), "the same window");
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.check(Action::Activate, "alice", address).await.is_ok(), "a new window");
     }
 
     #[tokio::test]

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mfa_enroll_proxy::Proxy;
-use mfa_enroll_proxy::settings::Settings;
+use mfa_enroll_proxy::{Config, Proxy};
 
 #[derive(Parser)]
 #[command(version, about = "The mfa-enroll token proxy")]
@@ -16,7 +15,7 @@ struct Args {
     config: Option<PathBuf>,
     /// The address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
-    listen: Option<String>,
+    listen: Option<std::net::SocketAddr>,
     /// The built widget site (Trunk's `dist/`) to serve at `/`.
     #[arg(long)]
     site: Option<PathBuf>,
@@ -31,36 +30,26 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let settings = Settings::load(args.config.as_deref()).map(|mut settings| {
-        settings.listen = args.listen.unwrap_or(settings.listen);
-        settings.site_dir = args.site.or(settings.site_dir);
-        settings.rate_limit_redis = args.rate_limit_redis.or(settings.rate_limit_redis);
-        settings
+    let loaded = Config::load(args.config.as_deref(), &|name| std::env::var(name).ok()).map(|mut config| {
+        config.listen = args.listen.unwrap_or(config.listen);
+        config.site_dir = args.site.or(config.site_dir);
+        config.rate_limit_redis = args.rate_limit_redis.or(config.rate_limit_redis);
+        config
     });
-    let checked = settings.and_then(|settings| {
-        let listen = settings.listen.clone();
-        let config = settings.into_config(&|name| std::env::var(name).ok())?;
-        let address = listen
-            .parse::<std::net::SocketAddr>()
-            .map_err(|_| vec![format!("listen: `{listen}` is not an address")])?;
-        Ok((config, address))
-    });
-    let (config, address) = match checked {
-        Ok(checked) => checked,
-        Err(problems) => {
-            eprintln!("invalid configuration:");
-            for problem in problems {
-                eprintln!("  {problem}");
+    let config = match loaded {
+        Ok(config) if args.check_config => {
+            let problems = config.problems();
+            if !problems.is_empty() {
+                return invalid(problems);
             }
-            return ExitCode::FAILURE;
+            println!("the configuration is valid");
+            return ExitCode::SUCCESS;
         }
+        Ok(config) => config,
+        Err(problems) => return invalid(problems),
     };
-    if args.check_config {
-        println!("the configuration is valid");
-        return ExitCode::SUCCESS;
-    }
     tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
-    match serve(config, address).await {
+    match serve(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");
@@ -69,7 +58,16 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: mfa_enroll_proxy::Config, address: std::net::SocketAddr) -> Result<(), String> {
+fn invalid(problems: Vec<String>) -> ExitCode {
+    eprintln!("invalid configuration:");
+    for problem in problems {
+        eprintln!("  {problem}");
+    }
+    ExitCode::FAILURE
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let address = config.listen;
     let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
@@ -81,17 +79,5 @@ async fn serve(config: mfa_enroll_proxy::Config, address: std::net::SocketAddr) 
     if let Some(url) = proxy.simulator_url() {
         println!("  embedded PingOne simulator: {url} (control API under /sim/)");
     }
-    proxy.serve(listener, shutdown_signal()).await.map_err(|e| e.to_string())
-}
-
-/// Ctrl-C or SIGTERM: the server stops taking connections and lets in-flight requests finish.
-async fn shutdown_signal() {
-    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(signal) => signal,
-        Err(_) => return tokio::signal::ctrl_c().await.unwrap_or(()),
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = terminate.recv() => {},
-    }
+    proxy.serve(listener, devices_api::server::shutdown_signal()).await.map_err(|e| e.to_string())
 }

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::config::TokenAuth;
+use crate::config::{PingOne, Timeouts, TokenAuth};
 use crate::observe::Metrics;
 
 /// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
@@ -22,14 +22,6 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 const IDEMPOTENT_ATTEMPTS: u32 = 3;
 /// The first backoff; each next one doubles, plus up to as much again of jitter.
 const BACKOFF: Duration = Duration::from_millis(100);
-
-/// How long the proxy waits for PingOne.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    pub connect: Duration,
-    /// For a whole request, answer included.
-    pub total: Duration,
-}
 
 pub struct UpstreamClient {
     http: reqwest::Client,
@@ -72,16 +64,6 @@ pub enum UpstreamFailure {
     TokenRefused(StatusCode),
 }
 
-/// Where PingOne is, and how the worker application signs in to it.
-pub struct Worker<'a> {
-    pub api_url: &'a str,
-    pub auth_url: &'a str,
-    pub environment_id: &'a str,
-    pub client_id: &'a str,
-    pub client_secret: SecretString,
-    pub token_auth: TokenAuth,
-}
-
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
@@ -89,8 +71,9 @@ struct TokenResponse {
 }
 
 impl UpstreamClient {
-    pub fn new(worker: Worker<'_>, timeouts: Timeouts, metrics: Arc<Metrics>) -> Self {
-        let Worker { api_url, auth_url, environment_id, client_id, client_secret, token_auth } = worker;
+    /// A client of the environment in `pingone`, signed in as its worker application.
+    pub fn new(pingone: &PingOne, timeouts: Timeouts, metrics: Arc<Metrics>) -> Self {
+        let (api_url, auth_url) = pingone.urls();
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
@@ -99,11 +82,11 @@ impl UpstreamClient {
         Self {
             http,
             api_url: api_url.trim_end_matches('/').to_owned(),
-            token_url: format!("{}/{environment_id}/as/token", auth_url.trim_end_matches('/')),
-            environment_id: environment_id.to_owned(),
-            client_id: client_id.to_owned(),
-            client_secret,
-            token_auth,
+            token_url: format!("{}/{}/as/token", auth_url.trim_end_matches('/'), pingone.environment_id),
+            environment_id: pingone.environment_id.clone(),
+            client_id: pingone.client_id.clone(),
+            client_secret: pingone.client_secret.clone(),
+            token_auth: pingone.token_auth,
             token: Mutex::new(None),
             metrics,
         }

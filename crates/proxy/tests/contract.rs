@@ -68,75 +68,11 @@ async fn a_wrong_code_comes_back_as_pingone_said_it() {
 }
 
 #[tokio::test]
-async fn ids_that_are_not_uuids_are_refused_before_any_upstream_call() {
-    let proxy = start(Config::default()).await;
-    // A bare `..` never arrives: clients resolve it before sending, as browsers do.
-    for id in [
-        "..%2F..%2Fusers",
-        "%2e%2e%2f",
-        "not-a-uuid",
-        "1c41a4713195-4edf-90fd-f9283028ab1a0",
-        "{1c41a471-3195-4edf-90fd-f9283028ab1a}",
-    ] {
-        let url = format!("{}/api/devices/{id}", proxy.base);
-        let deleted = proxy.http.delete(&url).send().await.expect("answer");
-        assert_eq!(deleted.status(), StatusCode::BAD_REQUEST, "DELETE {id}");
-        let body: Value = deleted.json().await.expect("JSON");
-        assert_eq!(body["details"][0]["target"], "id");
-        let (status, _) = proxy.post(&format!("/devices/{id}"), ACTIVATE, r#"{"otp":"123456"}"#).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "POST {id}");
-    }
-}
-
-#[tokio::test]
-async fn bodies_outside_the_contract_are_refused() {
-    let proxy = start(Config::default()).await;
-    let (status, body) = proxy.create(json!({ "type": "TOTP", "user": { "id": "someone-else" } })).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_REQUEST")));
-    let totp_only = start(Config { allowed_types: vec![devices_api::DeviceType::Totp], ..Config::default() }).await;
-    let (status, body) = totp_only.create(json!({ "type": "SMS", "phone": "+15125550101" })).await;
-    assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("type")));
-    let (status, body) = proxy.create(json!({ "type": "TOTP", "policy": { "id": "x" } })).await;
-    assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("policy")));
-    let (status, _) = proxy.create(json!({ "type": "TOTP", "nickname": "x".repeat(101) })).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = proxy.post("/devices", "text/plain", r#"{"type":"TOTP"}"#).await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let (status, _) = proxy
-        .post("/devices", "application/json", &format!(r#"{{"type":"TOTP","nickname":"{}"}}"#, "x".repeat(9000)))
-        .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-
-    let id = "1c41a471-3195-4edf-90fd-f9283028ab1a";
-    for otp in ["12345", "12345678901", "12a456", ""] {
-        let (status, body) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": otp }).to_string()).await;
-        assert_eq!(
-            (status, body["details"][0]["target"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("otp")),
-            "otp {otp:?}"
-        );
-    }
-    let (status, _) = proxy.post(&format!("/devices/{id}"), "application/json", r#"{"otp":"123456"}"#).await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-
-    let outside = proxy.http.get(format!("{}/api/environments", proxy.base)).send().await.expect("answer");
-    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
-    assert_eq!(outside.json::<Value>().await.expect("JSON")["code"], "NOT_FOUND");
-}
-
-#[tokio::test]
 async fn an_expired_worker_token_is_refreshed_and_the_request_retried() {
     let proxy = start(Config::default()).await;
     assert_eq!(proxy.list().await.0, StatusCode::OK);
     // Two hours later on the simulator's clock, the proxy's cached token is refused upstream with a 401.
-    let moved = proxy
-        .http
-        .put(format!("{}/sim/clock", proxy.simulator()))
-        .json(&json!({ "offsetSeconds": 7200 }))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(moved.status(), StatusCode::OK);
+    proxy.simulator().put("clock", json!({ "offsetSeconds": 7200 })).await;
     let (status, list, _) = proxy.list().await;
     assert_eq!(status, StatusCode::OK, "{list}");
 }
@@ -180,7 +116,7 @@ impl Worker {
     async fn connect(simulator: &str) -> Self {
         let fixture = pingone_simulator::Fixture::demo();
         let http = reqwest::Client::new();
-        let token = support::json(
+        let token = testkit::json(
             http.post(format!("{simulator}/{}/as/token", fixture.environment_id))
                 .basic_auth(&fixture.client_id, Some(&fixture.client_secret))
                 .form(&[("grant_type", "client_credentials")]),
@@ -195,7 +131,7 @@ impl Worker {
 
     async fn device_of(&self, user: &str, body: Value) -> String {
         let request = self.http.post(format!("{}/users/{user}/devices", self.api)).bearer_auth(&self.token).json(&body);
-        support::json(request).await["id"].as_str().expect("an id").to_owned()
+        testkit::json(request).await["id"].as_str().expect("an id").to_owned()
     }
 
     async fn device_exists(&self, user: &str, id: &str) -> bool {
@@ -219,7 +155,7 @@ async fn an_sms_device_is_enrolled_with_a_normalised_phone_and_a_resent_code() {
     let (status, _) =
         proxy.post(&format!("/devices/{id}"), "application/vnd.pingidentity.device.sendActivationCode+json", "").await;
     assert_eq!(status, StatusCode::OK);
-    let codes = proxy.outbox().await;
+    let codes = proxy.simulator().outbox(None).await;
     assert_eq!(codes.len(), 2, "the first code and the resent one");
     let latest = codes[1]["otp"].as_str().expect("a code");
     let (status, active) = proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": latest }).to_string()).await;
@@ -245,7 +181,7 @@ async fn each_type_takes_its_own_fields_checked_at_the_edge() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(error["details"][0]["target"].as_str(), target, "{body}: {error}");
     }
-    assert!(proxy.outbox().await.is_empty(), "nothing refused reached the upstream");
+    assert!(proxy.simulator().outbox(None).await.is_empty(), "nothing refused reached the upstream");
     let (status, email) = proxy.create(json!({ "type": "EMAIL", "email": "ada@example.com" })).await;
     assert_eq!((status, email["email"].as_str()), (StatusCode::CREATED, Some("ada@example.com")));
     let (status, token) = proxy.create(json!({ "type": "OATH_TOKEN", "serialNumber": "DEMO-HOTP-0001" })).await;
@@ -266,19 +202,12 @@ async fn config_reports_what_may_be_enrolled() {
 #[tokio::test]
 async fn config_offers_only_what_the_environments_policy_lets_people_pair() {
     let proxy = start(Config::default()).await;
-    let read = || async {
-        let answer = proxy.http.get(format!("{}/api/config", proxy.base)).send().await.expect("answer");
-        answer.json::<Value>().await.expect("JSON")
-    };
-    let control = |path: &'static str, body: Value| {
-        let request = proxy.http.put(format!("{}/sim/{path}", proxy.simulator())).json(&body);
-        async move { assert!(request.send().await.expect("answer").status().is_success()) }
-    };
+    let read = || testkit::json(proxy.http.get(format!("{}/api/config", proxy.base)));
+    let simulator = proxy.simulator();
     // PingOne's default policy: TOTP off. Then SMS paired no more, and voice extensions kept.
-    let policy_id = proxy.http.get(format!("{}/sim/policy", proxy.simulator())).send().await.expect("answer");
-    let policy_id = policy_id.json::<Value>().await.expect("JSON")["id"].clone();
-    control("policy", json!({ "id": policy_id, "sms": { "enabled": true, "pairingDisabled": true } })).await;
-    control("settings", json!({ "phoneExtensionsEnabled": true })).await;
+    let policy_id = simulator.get("policy").await["id"].clone();
+    simulator.put("policy", json!({ "id": policy_id, "sms": { "enabled": true, "pairingDisabled": true } })).await;
+    simulator.put("settings", json!({ "phoneExtensionsEnabled": true })).await;
     let config = read().await;
     assert_eq!(config["deviceTypes"], json!(["VOICE", "EMAIL", "OATH_TOKEN"]));
     assert_eq!(config["phoneExtensions"], true);
@@ -289,17 +218,10 @@ async fn config_offers_only_what_the_environments_policy_lets_people_pair() {
     for _ in 0..3 {
         assert_eq!(read().await["deviceTypes"], json!(["VOICE", "EMAIL", "OATH_TOKEN"]));
     }
-    let requests = proxy.http.get(format!("{}/sim/requests", proxy.simulator())).send().await.expect("answer");
-    let requests = requests.json::<Value>().await.expect("JSON");
-    let reads = |resource: &str| {
-        requests
-            .as_array()
-            .expect("requests")
-            .iter()
-            .filter(|r| r["path"].as_str().unwrap_or("").ends_with(resource))
-            .count()
-    };
-    assert_eq!(reads("/mfaSettings"), 1, "{requests}");
+    let requests = simulator.requests().await;
+    let reads =
+        |resource: &str| requests.iter().filter(|r| r["path"].as_str().unwrap_or("").ends_with(resource)).count();
+    assert_eq!(reads("/mfaSettings"), 1, "{requests:?}");
 }
 
 #[tokio::test]
@@ -343,10 +265,36 @@ async fn nicknames_and_order_go_through_checked() {
 }
 
 #[tokio::test]
+async fn a_change_to_a_device_is_one_upstream_call() {
+    let proxy = start(Config::default()).await;
+    let (_, device) = proxy.create(json!({ "type": "EMAIL", "email": "ada@example.com" })).await;
+    let id = device["id"].as_str().expect("id");
+    let simulator = proxy.simulator();
+    let calls_to_device = || async {
+        let requests = simulator.requests().await;
+        requests.iter().filter(|r| r["path"].as_str().is_some_and(|path| path.contains(id))).count()
+    };
+    let resend = "application/vnd.pingidentity.device.sendActivationCode+json";
+    assert_eq!(proxy.post(&format!("/devices/{id}"), resend, "").await.0, StatusCode::OK);
+    assert_eq!(calls_to_device().await, 1, "the path names the user: PingOne itself keeps others out");
+    let code = simulator.outbox(None).await.last().expect("a code")["otp"].clone();
+    assert_eq!(
+        proxy.post(&format!("/devices/{id}"), ACTIVATE, &json!({ "otp": code }).to_string()).await.0,
+        StatusCode::OK
+    );
+    let renamed =
+        proxy.http.put(format!("{}/api/devices/{id}/nickname", proxy.base)).json(&json!({ "nickname": "Work" }));
+    assert_eq!(testkit::send(renamed).await.status, StatusCode::OK);
+    let deleted = testkit::send(proxy.http.delete(format!("{}/api/devices/{id}", proxy.base))).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(calls_to_device().await, 4, "resend, activate, rename and delete: one call each");
+}
+
+#[tokio::test]
 async fn another_users_device_is_out_of_reach_for_every_method() {
     let proxy = start(Config::default()).await;
-    let upstream = Worker::connect(proxy.simulator()).await;
-    let bob = &support::new_user(proxy.simulator(), "bob@example.com").await;
+    let upstream = Worker::connect(proxy.simulator_url()).await;
+    let bob = &proxy.simulator().new_user("bob@example.com").await;
     let bobs = [
         upstream
             .device_of(bob, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" }))
@@ -378,6 +326,6 @@ async fn another_users_device_is_out_of_reach_for_every_method() {
     }
     let (_, list, _) = proxy.list().await;
     assert_eq!(list["_embedded"]["devices"], json!([]), "the demo user sees none of Bob's devices");
-    let sent = proxy.outbox().await;
+    let sent = proxy.simulator().outbox(None).await;
     assert_eq!(sent.len(), 1, "no code was resent to Bob's phone");
 }

@@ -3,15 +3,16 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 mod support;
 
-use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth};
+use mfa_enroll_proxy::{Bearer, Clock, Config, Identity, Proxy, TokenAuth};
 use pingone_simulator::StartupInfo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use testkit::Control;
 
 const AUDIENCE: &str = "https://api.pingone.com";
 const GATEWAY_SECRET: &str = "a-gateway-secret-of-at-least-32-characters";
@@ -23,33 +24,38 @@ struct Setup {
 }
 
 async fn start(identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
+    start_on(Clock::default(), identity).await
+}
+
+/// A proxy whose clock is `clock`.
+async fn start_on(clock: Clock, identity: impl FnOnce(&StartupInfo) -> Identity) -> Setup {
     let info = support::standalone_simulator().await;
     // The worker's credentials in the form, CLIENT_SECRET_POST; the other tests use Basic.
-    let config =
-        Config { upstream: support::upstream(&info, TokenAuth::Post), identity: identity(&info), ..Config::default() };
+    let upstream = support::upstream(&info, TokenAuth::Post);
+    let config = Config { upstream, identity: identity(&info), clock, ..Config::default() };
     let proxy = support::start(config).await;
     Setup { proxy: proxy.base, info, http: reqwest::Client::new() }
 }
 
 fn bearer(info: &StartupInfo) -> Identity {
     let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
-    Identity::Bearer {
+    Identity::Bearer(Bearer {
         jwks_url: format!("{issuer}/jwks"),
         issuer,
         audience: AUDIENCE.into(),
         leeway_seconds: 30,
         jwks_refetch_seconds: 30,
-    }
+    })
 }
 
 impl Setup {
     async fn mint(&self, user: &str, options: Value) -> String {
-        let request = self.http.post(format!("{}/sim/users/{user}/tokens", self.info.auth_url)).json(&options);
-        support::json(request).await["access_token"].as_str().expect("a token").to_owned()
+        let minted = Control::at(&self.info.auth_url).post(&format!("users/{user}/tokens"), options).await;
+        minted["access_token"].as_str().expect("a token").to_owned()
     }
 
     async fn new_user(&self, username: &str) -> String {
-        support::new_user(&self.info.auth_url, username).await
+        Control::at(&self.info.auth_url).new_user(username).await
     }
 
     async fn list_with_token(&self, token: &str) -> (StatusCode, Value) {
@@ -204,24 +210,26 @@ const PORTAL_ISSUER: &str = "https://login.portal.example/as";
 
 #[tokio::test]
 async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
-    const REFETCH: Duration = Duration::from_secs(2);
+    const REFETCH: Duration = Duration::from_secs(30);
     let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
-    let setup = start(|_| Identity::Bearer {
-        jwks_url: keys.url.clone(),
-        issuer: PORTAL_ISSUER.into(),
-        audience: AUDIENCE.into(),
-        leeway_seconds: 30,
-        jwks_refetch_seconds: REFETCH.as_secs(),
+    let clock = Clock::set_at(SystemTime::now());
+    let setup = start_on(clock.clone(), |_| {
+        Identity::Bearer(Bearer {
+            jwks_url: keys.url.clone(),
+            issuer: PORTAL_ISSUER.into(),
+            audience: AUDIENCE.into(),
+            leeway_seconds: 30,
+            jwks_refetch_seconds: REFETCH.as_secs(),
+        })
     })
     .await;
     let user = setup.info.demo_user_id.clone();
-    let before_first_fetch = Instant::now();
     for _ in 0..3 {
         assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
     }
     assert_eq!(keys.fetches(), 1, "the keys are fetched once and then cached");
 
-    // The portal rotates in an ES256 key. Its first tokens come moments after the last fetch: refused, and
+    // The portal rotates in an ES256 key. Its first tokens come before the interval has passed: refused, and
     // neither they nor a flood of forged key ids reach the identity provider.
     *keys.keys.lock().expect("the key set") = portal_keys(&["portal-rsa-1", "portal-ec-1"]);
     assert_eq!(setup.list_with_token(&portal_token(&user, "portal-ec-1")).await.0, StatusCode::UNAUTHORIZED);
@@ -229,20 +237,15 @@ async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
         let forged = portal_token(&user, &format!("forged-{attempt}"));
         assert_eq!(setup.list_with_token(&forged).await.0, StatusCode::UNAUTHORIZED);
     }
-    assert!(before_first_fetch.elapsed() < REFETCH, "the test itself was too slow to show the bound");
+    clock.advance(REFETCH - Duration::from_secs(1));
+    assert_eq!(setup.list_with_token(&portal_token(&user, "portal-ec-1")).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(keys.fetches(), 1, "unknown key ids do not refetch within the interval");
 
-    // Tokens with the new key keep coming; once the interval has passed, one of them fetches the keys again, once.
-    loop {
-        let (status, body) = setup.list_with_token(&portal_token(&user, "portal-ec-1")).await;
-        if status == StatusCode::OK {
-            assert!(body["_embedded"]["devices"].is_array(), "{body}");
-            break;
-        }
-        assert!(before_first_fetch.elapsed() < 5 * REFETCH, "the new key was never fetched");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(before_first_fetch.elapsed() >= REFETCH, "the new key was fetched within the interval");
+    // Once the interval has passed, the next token with the new key fetches the keys again, once.
+    clock.advance(Duration::from_secs(1));
+    let (status, body) = setup.list_with_token(&portal_token(&user, "portal-ec-1")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["_embedded"]["devices"].is_array(), "{body}");
     assert_eq!(keys.fetches(), 2, "the new key was fetched once");
     assert_eq!(
         setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0,
@@ -255,10 +258,13 @@ async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
 
 #[tokio::test]
 async fn a_gateway_header_counts_only_with_the_shared_secret() {
-    let setup = start(|_| Identity::Header {
-        user_header: "X-Authenticated-User".into(),
-        secret_header: "X-Gateway-Secret".into(),
-        secret: GATEWAY_SECRET.to_owned().into(),
+    let setup = start(|_| {
+        Identity::Header(mfa_enroll_proxy::Gateway {
+            user_header: "X-Authenticated-User".into(),
+            secret_header: "X-Gateway-Secret".into(),
+            secret: GATEWAY_SECRET.to_owned().into(),
+            ..Default::default()
+        })
     })
     .await;
     let user = setup.info.demo_user_id.clone();
@@ -284,11 +290,12 @@ async fn a_gateway_header_counts_only_with_the_shared_secret() {
 #[tokio::test]
 async fn identity_settings_are_checked_before_start() {
     let config = Config {
-        identity: Identity::Header {
+        identity: Identity::Header(mfa_enroll_proxy::Gateway {
             user_header: "bad header".into(),
             secret_header: "X-S".into(),
             secret: "short".to_owned().into(),
-        },
+            ..Default::default()
+        }),
         ..Config::default()
     };
     let problems = Proxy::start(config).await.err().expect("refused").to_string();

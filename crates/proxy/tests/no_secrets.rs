@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
+use testkit::Control;
 
 use mfa_enroll_proxy::{Config, Proxy};
 use reqwest::Method;
@@ -78,15 +79,13 @@ async fn no_secret_reaches_an_answer_or_a_log_line() {
         json!({}),
     )
     .await;
-    let outbox: Value =
-        http.get(format!("{simulator}/sim/outbox")).send().await.expect("answer").json().await.expect("JSON");
-    for message in outbox.as_array().expect("an array") {
+    let outbox = Control::at(&simulator).outbox(None).await;
+    for message in &outbox {
         otps.push(message["otp"].as_str().expect("a code").to_owned());
     }
-    let latest_sms =
-        outbox.as_array().and_then(|all| all.iter().rev().find(|m| m["channel"] == "SMS")).expect("an SMS");
+    let latest_sms = outbox.iter().rev().find(|m| m["channel"] == "SMS").expect("an SMS");
     call(Method::POST, &format!("/devices/{sms_id}"), ACTIVATE, json!({ "otp": latest_sms["otp"] })).await;
-    let email_code = outbox.as_array().and_then(|all| all.iter().find(|m| m["channel"] == "EMAIL")).expect("an email");
+    let email_code = outbox.iter().find(|m| m["channel"] == "EMAIL").expect("an email");
     call(
         Method::POST,
         &format!("/devices/{}", email["id"].as_str().expect("id")),
@@ -98,8 +97,7 @@ async fn no_secret_reaches_an_answer_or_a_log_line() {
     call(Method::GET, "/devices", "", Value::Null).await;
     call(Method::DELETE, &format!("/devices/{totp_id}"), "", Value::Null).await;
 
-    let tokens: Vec<String> =
-        http.get(format!("{simulator}/sim/tokens")).send().await.expect("answer").json().await.expect("JSON");
+    let tokens: Vec<String> = serde_json::from_value(Control::at(&simulator).get("tokens").await).expect("tokens");
     assert!(!tokens.is_empty(), "the proxy fetched a worker token");
     let client_secret = pingone_simulator::Fixture::demo().client_secret;
     let logs = String::from_utf8(captured.0.lock().expect("the log buffer").clone()).expect("UTF-8 logs");

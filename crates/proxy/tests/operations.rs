@@ -6,6 +6,7 @@ mod support;
 use mfa_enroll_proxy::{Config, Identity, Proxy, TokenAuth};
 use reqwest::StatusCode;
 use serde_json::json;
+use testkit::Control;
 
 async fn start(config: Config) -> (String, Option<String>) {
     let running = support::start(config).await;
@@ -37,11 +38,12 @@ async fn health_readiness_metrics_and_request_ids() {
 async fn an_upstream_that_cannot_give_a_token_is_not_ready() {
     let config = Config {
         upstream: support::unreachable_upstream(),
-        identity: Identity::Header {
+        identity: Identity::Header(mfa_enroll_proxy::Gateway {
             user_header: "x-user".into(),
             secret_header: "x-secret".into(),
             secret: "0123456789abcdef0123456789abcdef".to_owned().into(),
-        },
+            ..Default::default()
+        }),
         ..Config::default()
     };
     let (base, _) = start(config).await;
@@ -96,13 +98,13 @@ async fn bearer_mode_answers_cors_for_allowed_origins_only() {
     let issuer = format!("{}/{}/as", info.auth_url, info.environment_id);
     let config = Config {
         upstream: support::upstream(&info, TokenAuth::Basic),
-        identity: Identity::Bearer {
+        identity: Identity::Bearer(mfa_enroll_proxy::Bearer {
             jwks_url: format!("{issuer}/jwks"),
             issuer,
             audience: "https://api.pingone.com".into(),
             leeway_seconds: 30,
             jwks_refetch_seconds: 30,
-        },
+        }),
         allowed_origins: vec!["https://portal.example.com".into()],
         ..Config::default()
     };
@@ -147,7 +149,7 @@ async fn a_shutdown_lets_in_flight_requests_finish() {
     }));
     let http = reqwest::Client::new();
     assert_eq!(http.get(format!("{base}/api/devices")).send().await.expect("answer").status(), StatusCode::OK);
-    http.put(format!("{simulator}/sim/faults")).json(&json!({ "latencyMs": 800 })).send().await.expect("answer");
+    Control::at(&simulator).put("faults", json!({ "latencyMs": 800 })).await;
 
     let slow = tokio::spawn(http.get(format!("{base}/api/devices")).send());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -184,11 +186,8 @@ async fn upstream_calls_carry_the_request_id_and_concurrent_requests_share_one_t
         "twenty concurrent requests, one refresh: {metrics}"
     );
 
-    let seen: serde_json::Value =
-        http.get(format!("{simulator}/sim/requests")).send().await.expect("answer").json().await.expect("JSON");
+    let seen = Control::at(&simulator).requests().await;
     let device_calls: Vec<&str> = seen
-        .as_array()
-        .expect("an array")
         .iter()
         .filter(|r| r["path"].as_str().is_some_and(|path| path.ends_with("/devices")))
         .filter_map(|r| r["transactionId"].as_str())

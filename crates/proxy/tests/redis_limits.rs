@@ -40,11 +40,11 @@ impl Drop for Redis {
 }
 
 async fn replica(redis: &str) -> String {
-    // Windows are aligned to the clock: an hour makes a window edge inside this test unlikely.
     let one = Rate { per_user: 1, per_address: 100, window: Duration::from_secs(3600) };
     let config = Config {
         limits: Limits { create_phone: one, ..Limits::default() },
         rate_limit_redis: Some(redis.to_owned()),
+        clock: support::standing_clock(),
         ..Config::default()
     };
     support::start(config).await.base

@@ -19,14 +19,14 @@ async fn start(config: Config) -> Running {
 
 /// How many devices the demo user has, read with the faults cleared.
 async fn device_count(proxy: &Running) -> usize {
-    proxy.faults(json!({})).await;
+    proxy.simulator().put("faults", json!({})).await;
     proxy.list().await.1["_embedded"]["devices"].as_array().map_or(0, Vec::len)
 }
 
 #[tokio::test]
 async fn reads_are_retried_through_passing_5xx() {
     let proxy = start(Config::default()).await;
-    proxy.faults(json!({ "failNext": 2 })).await;
+    proxy.simulator().put("faults", json!({ "failNext": 2 })).await;
     let (status, list, _) = proxy.list().await;
     assert_eq!(status, StatusCode::OK, "the third attempt succeeds: {list}");
 }
@@ -34,7 +34,7 @@ async fn reads_are_retried_through_passing_5xx() {
 #[tokio::test]
 async fn a_create_is_never_retried_blindly() {
     let proxy = start(Config::default()).await;
-    proxy.faults(json!({ "failNext": 1 })).await;
+    proxy.simulator().put("faults", json!({ "failNext": 1 })).await;
     let created = proxy
         .http
         .post(format!("{}/api/devices", proxy.base))
@@ -51,10 +51,10 @@ async fn a_create_is_never_retried_blindly() {
 #[tokio::test]
 async fn an_upstream_that_keeps_failing_is_a_502() {
     let proxy = start(Config::default()).await;
-    proxy.faults(json!({ "errorRate": 1.0 })).await;
+    proxy.simulator().put("faults", json!({ "errorRate": 1.0 })).await;
     let (status, body, _) = proxy.list().await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("UPSTREAM_UNAVAILABLE")));
-    proxy.faults(json!({ "dropRate": 1.0 })).await;
+    proxy.simulator().put("faults", json!({ "dropRate": 1.0 })).await;
     let (status, body, _) = proxy.list().await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("UPSTREAM_UNAVAILABLE")));
 }
@@ -63,7 +63,7 @@ async fn an_upstream_that_keeps_failing_is_a_502() {
 async fn an_upstream_slower_than_the_timeout_is_a_504() {
     let timeouts = Timeouts { connect: Duration::from_secs(1), total: Duration::from_millis(300) };
     let proxy = start(Config { timeouts, ..Config::default() }).await;
-    proxy.faults(json!({ "latencyMs": 1000 })).await;
+    proxy.simulator().put("faults", json!({ "latencyMs": 1000 })).await;
     let (status, body, _) = proxy.list().await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::GATEWAY_TIMEOUT, Some("UPSTREAM_UNAVAILABLE")));
 }
@@ -71,8 +71,7 @@ async fn an_upstream_slower_than_the_timeout_is_a_504() {
 #[tokio::test]
 async fn a_token_that_ends_early_is_replaced_mid_run() {
     let proxy = start(Config::default()).await;
-    let ended = proxy.http.delete(format!("{}/sim/tokens", proxy.simulator())).send().await.expect("answer");
-    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    assert_eq!(proxy.simulator().delete("tokens").await.status, StatusCode::NO_CONTENT);
     let created = proxy
         .http
         .post(format!("{}/api/devices", proxy.base))
@@ -87,7 +86,7 @@ async fn a_token_that_ends_early_is_replaced_mid_run() {
 #[tokio::test]
 async fn an_upstream_429_passes_through_with_retry_after() {
     let proxy = start(Config::default()).await;
-    proxy.faults(json!({ "requestsPerSecond": 1 })).await;
+    proxy.simulator().put("faults", json!({ "requestsPerSecond": 1 })).await;
     let mut limited = None;
     for _ in 0..5 {
         let (status, body, retry_after) = proxy.list().await;
@@ -103,10 +102,9 @@ async fn an_upstream_429_passes_through_with_retry_after() {
 #[tokio::test]
 async fn paid_messages_and_code_guesses_are_rate_limited() {
     use mfa_enroll_proxy::{Limits, Rate};
-    // Windows are aligned to the clock: an hour makes a window edge inside this test unlikely.
     let strict = Rate { per_user: 1, per_address: 100, window: Duration::from_secs(3600) };
     let limits = Limits { create_phone: strict, activate: Rate { per_user: 2, ..strict }, ..Limits::default() };
-    let proxy = start(Config { limits, ..Config::default() }).await;
+    let proxy = start(Config { limits, clock: support::standing_clock(), ..Config::default() }).await;
     let create = |body: Value| proxy.http.post(format!("{}/api/devices", proxy.base)).json(&body).send();
 
     let first = create(json!({ "type": "SMS", "phone": "+15125201234" })).await.expect("answer");
@@ -117,7 +115,7 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
     assert!((1..=3600).contains(&retry_after));
     let body: Value = second.json().await.expect("JSON");
     assert_eq!(body["code"], "REQUEST_LIMITED");
-    assert_eq!(proxy.outbox().await.len(), 1, "the limited create sent no message");
+    assert_eq!(proxy.simulator().outbox(None).await.len(), 1, "the limited create sent no message");
     assert_eq!(
         create(json!({ "type": "TOTP" })).await.expect("answer").status(),
         StatusCode::CREATED,
@@ -151,7 +149,6 @@ async fn paid_messages_and_code_guesses_are_rate_limited() {
 #[tokio::test]
 async fn the_address_limit_believes_x_forwarded_for_only_from_a_trusted_proxy() {
     use mfa_enroll_proxy::{Limits, Rate};
-    // Windows are aligned to the clock: an hour makes a window edge inside this test unlikely.
     let per_address = Rate { per_user: 100, per_address: 1, window: Duration::from_secs(3600) };
     let limits = Limits { create: per_address, ..Limits::default() };
     let create = |proxy: &Running, forwarded_for: &'static str| {
@@ -163,9 +160,9 @@ async fn the_address_limit_believes_x_forwarded_for_only_from_a_trusted_proxy() 
             .send()
     };
 
+    let trusted_proxies = vec!["127.0.0.1".parse().expect("an address")];
     let behind_balancer =
-        start(Config { limits, trusted_proxies: vec!["127.0.0.1".parse().expect("an address")], ..Config::default() })
-            .await;
+        start(Config { limits, trusted_proxies, clock: support::standing_clock(), ..Config::default() }).await;
     assert_eq!(create(&behind_balancer, "192.0.2.1").await.expect("answer").status(), StatusCode::CREATED);
     assert_eq!(
         create(&behind_balancer, "192.0.2.2").await.expect("answer").status(),
@@ -174,7 +171,7 @@ async fn the_address_limit_believes_x_forwarded_for_only_from_a_trusted_proxy() 
     );
     assert_eq!(create(&behind_balancer, "192.0.2.1").await.expect("answer").status(), StatusCode::TOO_MANY_REQUESTS);
 
-    let exposed = start(Config { limits, ..Config::default() }).await;
+    let exposed = start(Config { limits, clock: support::standing_clock(), ..Config::default() }).await;
     assert_eq!(create(&exposed, "192.0.2.1").await.expect("answer").status(), StatusCode::CREATED);
     let forged = create(&exposed, "192.0.2.2").await.expect("answer");
     assert_eq!(

@@ -14,10 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
-use devices_api::{
-    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
-    Device, DeviceStatus, DeviceType, IdRef, codes,
-};
+use devices_api::{ActivateDevice, Device, DevicePost, DeviceStatus, DeviceType, DevicesPost, IdRef, codes};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -270,26 +267,27 @@ async fn devices_action(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    let media_type = content_type(&headers);
-    if media_type.eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
-        let request: NewDevice = parse_body(&body)?;
-        let created = sim.world().create_device(&path.user_id, request)?;
-        let mut device = with_links(&base_url(&headers), &created.device);
-        if let Some(otp) = created.test_otp {
-            device["test"] = json!({ "otp": otp });
+    match DevicesPost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
+        DevicesPost::Create => {
+            let request: NewDevice = parse_body(&body)?;
+            let created = sim.world().create_device(&path.user_id, request)?;
+            let mut device = with_links(&base_url(&headers), &created.device);
+            if let Some(otp) = created.test_otp {
+                device["test"] = json!({ "otp": otp });
+            }
+            Ok((StatusCode::CREATED, Json(device)).into_response())
         }
-        Ok((StatusCode::CREATED, Json(device)).into_response())
-    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_REORDER) {
-        #[derive(Deserialize)]
-        struct Order {
-            order: Vec<IdRef>,
+        DevicesPost::Reorder => {
+            #[derive(Deserialize)]
+            struct Order {
+                order: Vec<IdRef>,
+            }
+            let request: Order = parse_body(&body)?;
+            let order =
+                sim.world().set_order(&path.user_id, request.order.into_iter().map(|entry| entry.id).collect())?;
+            let order: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
+            Ok(Json(json!({ "order": order })).into_response())
         }
-        let request: Order = parse_body(&body)?;
-        let order = sim.world().set_order(&path.user_id, request.order.into_iter().map(|entry| entry.id).collect())?;
-        let order: Vec<Value> = order.iter().map(|id| json!({ "id": id })).collect();
-        Ok(Json(json!({ "order": order })).into_response())
-    } else {
-        Err(ApiError::unsupported_media_type())
     }
 }
 
@@ -311,15 +309,13 @@ async fn device_action(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    let media_type = content_type(&headers);
-    let device = if media_type.eq_ignore_ascii_case(CONTENT_TYPE_ACTIVATE) {
-        let request: ActivateDevice = parse_body(&body)?;
-        let resync = request.oath_resync.unwrap_or(false);
-        sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
-    } else if media_type.eq_ignore_ascii_case(CONTENT_TYPE_SEND_ACTIVATION_CODE) {
-        sim.world().resend_code(&path.user_id, &path.device_id)?
-    } else {
-        return Err(ApiError::unsupported_media_type());
+    let device = match DevicePost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
+        DevicePost::Activate => {
+            let request: ActivateDevice = parse_body(&body)?;
+            let resync = request.oath_resync.unwrap_or(false);
+            sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
+        }
+        DevicePost::SendActivationCode => sim.world().resend_code(&path.user_id, &path.device_id)?,
     };
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
@@ -331,7 +327,7 @@ async fn rename_device(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&sim, &headers, &path.environment_id)?;
-    if !content_type(&headers).eq_ignore_ascii_case(CONTENT_TYPE_JSON) {
+    if !devices_api::is_json(content_type(&headers)) {
         return Err(ApiError::unsupported_media_type());
     }
     #[derive(Deserialize)]
@@ -353,9 +349,9 @@ async fn delete_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The media type of a request, without parameters such as `charset`; compare it ignoring case.
+/// A request's `Content-Type` value, empty when it has none.
 fn content_type(headers: &HeaderMap) -> &str {
-    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map_or("", devices_api::media_type)
+    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default()
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

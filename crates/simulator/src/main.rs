@@ -54,16 +54,7 @@ async fn main() -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let info = simulator.startup_info(&format!("http://{address}"));
     println!("{}", serde_json::to_string(&info).map_err(|e| e.to_string())?);
-    pingone_simulator::serve(listener, simulator, shutdown_signal()).await.map_err(|e| e.to_string())
-}
-
-async fn shutdown_signal() {
-    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(signal) => signal,
-        Err(_) => return tokio::signal::ctrl_c().await.unwrap_or(()),
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = terminate.recv() => {},
-    }
+    pingone_simulator::serve(listener, simulator, devices_api::server::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -18,7 +18,6 @@ use crate::{Fixture, FixtureUser};
 
 /// A TOTP secret of 160 bits, 32 base32 characters, as PingOne issues.
 const TOTP_SECRET_BYTES: usize = 20;
-const MAX_NICKNAME_CHARS: usize = 100;
 
 pub struct World {
     environment_id: String,
@@ -770,7 +769,7 @@ fn owner(device: &Device) -> &str {
 }
 
 fn check_nickname(nickname: &str) -> Result<(), ApiError> {
-    if nickname.chars().count() > MAX_NICKNAME_CHARS {
+    if nickname.chars().count() > validate::MAX_NICKNAME_CHARS {
         return Err(ApiError::invalid_data(
             codes::INVALID_VALUE,
             "nickname",

@@ -3,9 +3,10 @@
 
 mod support;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{Sim, now};
+use testkit::Control;
 
 fn code_at(secret: &str, unix_seconds: i64) -> String {
     support::totp_at(secret, unix_seconds, 6)
@@ -168,17 +169,7 @@ async fn errors_have_pingone_shape_and_status() {
 async fn one_users_devices_are_out_of_reach_through_another_user() {
     let sim = Sim::start().await;
     let device = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await.body;
-    let created: Value = sim
-        .http
-        .post(format!("{}/sim/users", sim.info.auth_url))
-        .json(&json!({ "username": "other@example.com" }))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    let other = created["id"].as_str().expect("a user id");
+    let other = &Control::at(&sim.info.auth_url).new_user("other@example.com").await;
     let through_other = format!(
         "{}/environments/{}/users/{other}/devices/{}",
         sim.info.api_url,
@@ -192,28 +183,11 @@ async fn one_users_devices_are_out_of_reach_through_another_user() {
 #[tokio::test]
 async fn control_api_keeps_the_contract_names() {
     let sim = Sim::start().await;
-    let user = sim
-        .http
-        .post(format!("{}/sim/users", sim.info.auth_url))
-        .json(&json!({ "username": "a@example.com" }))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(user.status(), StatusCode::CREATED);
+    let user = sim.control(Method::POST, "users", Some(json!({ "username": "a@example.com" }))).await;
+    assert_eq!(user.status, StatusCode::CREATED);
     let token = json!({ "serialNumber": "2308734700397", "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "tokenType": "HOTP", "digits": 6, "counter": 0 });
-    let added =
-        sim.http.post(format!("{}/sim/oath-tokens", sim.info.auth_url)).json(&token).send().await.expect("answer");
-    assert_eq!(added.status(), StatusCode::CREATED);
-    let outbox: Value = sim
-        .http
-        .get(format!("{}/sim/outbox?userId={}", sim.info.auth_url, sim.info.demo_user_id))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(outbox, json!([]));
+    assert_eq!(sim.control(Method::POST, "oath-tokens", Some(token)).await.status, StatusCode::CREATED);
+    assert_eq!(sim.outbox().await, Vec::<Value>::new());
 }
 
 #[test]
@@ -244,7 +218,7 @@ async fn activate(sim: &Sim, device_id: &str, otp: &str) -> (StatusCode, Value) 
 async fn user_tokens_verify_against_the_jwks_and_carry_the_user() {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
     let sim = Sim::start().await;
-    let minted = sim.control(reqwest::Method::POST, &format!("users/{}/tokens", sim.info.demo_user_id), None).await;
+    let minted = sim.control(Method::POST, &format!("users/{}/tokens", sim.info.demo_user_id), None).await;
     assert_eq!(minted.status, StatusCode::CREATED);
     let token = minted.body["access_token"].as_str().expect("a token");
     let issuer = format!("{}/{}/as", sim.info.auth_url, sim.info.environment_id);
@@ -270,7 +244,7 @@ async fn user_tokens_verify_against_the_jwks_and_carry_the_user() {
 
     let expired = sim
         .control(
-            reqwest::Method::POST,
+            Method::POST,
             &format!("users/{}/tokens", sim.info.demo_user_id),
             Some(json!({ "expiresInSeconds": -120, "audience": "other" })),
         )
@@ -278,7 +252,7 @@ async fn user_tokens_verify_against_the_jwks_and_carry_the_user() {
     let expired_token = expired.body["access_token"].as_str().expect("a token");
     assert!(decode::<Value>(expired_token, &decoding, &validation).is_err(), "expired and for another audience");
 
-    let nobody = sim.control(reqwest::Method::POST, "users/nobody/tokens", None).await;
+    let nobody = sim.control(Method::POST, "users/nobody/tokens", None).await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
 }
 
@@ -330,7 +304,7 @@ async fn the_environments_mfa_settings_and_policy_read_as_pingone_shapes_them() 
     let settings: Value = read("/mfaSettings".into()).await.expect("answer").json().await.expect("JSON");
     assert_eq!(settings["pairing"]["maxAllowedDevices"], 5);
     assert_eq!(settings["phoneExtensions"]["enabled"], false, "PingOne's default");
-    sim.control(reqwest::Method::PUT, "settings", Some(json!({ "phoneExtensionsEnabled": true }))).await;
+    sim.control(Method::PUT, "settings", Some(json!({ "phoneExtensionsEnabled": true }))).await;
     let settings: Value = read("/mfaSettings".into()).await.expect("answer").json().await.expect("JSON");
     assert_eq!(settings["phoneExtensions"]["enabled"], true, "the control API's change shows");
 
@@ -339,12 +313,8 @@ async fn the_environments_mfa_settings_and_policy_read_as_pingone_shapes_them() 
     assert_eq!(policy["id"], sim.info.policy_id.as_str());
     assert_eq!(policy["totp"], json!({ "enabled": true, "pairingDisabled": false }), "the demo fixture turns TOTP on");
     assert_eq!(policy["oathToken"]["enabled"], true);
-    sim.control(
-        reqwest::Method::PUT,
-        "policy",
-        Some(json!({ "id": sim.info.policy_id, "sms": { "pairingDisabled": true } })),
-    )
-    .await;
+    sim.control(Method::PUT, "policy", Some(json!({ "id": sim.info.policy_id, "sms": { "pairingDisabled": true } })))
+        .await;
     let policy: Value = read(policy_path.clone()).await.expect("answer").json().await.expect("JSON");
     assert_eq!(policy["sms"], json!({ "enabled": true, "pairingDisabled": true }));
 

@@ -5,9 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use pingone_simulator::otp::{hotp, totp_step};
 use pingone_simulator::{Simulator, StartupInfo};
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+pub use testkit::Answer;
+use testkit::Control;
 
 pub const ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
 pub const RESEND: &str = "application/vnd.pingidentity.device.sendActivationCode+json";
@@ -17,13 +18,6 @@ pub struct Sim {
     pub info: StartupInfo,
     pub http: reqwest::Client,
     pub token: String,
-}
-
-/// An answer: status, headers and the JSON body (`Null` when there is none).
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Value,
 }
 
 impl Sim {
@@ -73,7 +67,7 @@ impl Sim {
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
-        answer(request.send().await.expect("answer")).await
+        testkit::send(request).await
     }
 
     pub async fn create(&self, body: Value) -> Answer {
@@ -88,33 +82,19 @@ impl Sim {
         self.call(Method::GET, query, None, None).await
     }
 
-    /// A control API call.
+    /// A control API call, answered whatever its status.
     pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
-        let mut request = self.http.request(method, format!("{}/sim/{path}", self.info.auth_url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        answer(request.send().await.expect("answer")).await
+        Control::at(&self.info.auth_url).call(method, path, body).await
     }
 
     pub async fn set_clock(&self, offset_seconds: i64) {
-        let moved = self.control(Method::PUT, "clock", Some(json!({ "offsetSeconds": offset_seconds }))).await;
-        assert_eq!(moved.status, StatusCode::OK);
+        Control::at(&self.info.auth_url).put("clock", json!({ "offsetSeconds": offset_seconds })).await;
     }
 
     /// The codes sent to the demo user, oldest first.
     pub async fn outbox(&self) -> Vec<Value> {
-        let outbox = self.control(Method::GET, &format!("outbox?userId={}", self.info.demo_user_id), None).await;
-        outbox.body.as_array().expect("an array").clone()
+        Control::at(&self.info.auth_url).outbox(Some(&self.info.demo_user_id)).await
     }
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body");
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
-    Answer { status, headers, body }
 }
 
 pub fn now() -> i64 {
@@ -135,5 +115,5 @@ pub fn hotp_at(secret: &str, counter: u64, digits: u32) -> String {
 
 /// The detail code of an error answer.
 pub fn detail(answer: &Answer) -> &str {
-    answer.body["details"][0]["code"].as_str().unwrap_or_default()
+    answer.detail()
 }

@@ -1,0 +1,200 @@
+//! What a contract route needs before its rule applies, each as an extractor: who the person is, which device,
+//! where the request came from, and what the body asks for. A handler then reads as what it forwards.
+//!
+//! Each refuses with the proxy's own error, in PingOne's body shape, before any upstream call. The person comes
+//! first in every handler, so that a stranger learns nothing from the other checks.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use devices_api::{ActivateDevice, CreateDevice, DevicePost, DevicesPost, IdRef};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// The PingOne user id of the person making the request, as the configured identity establishes it.
+pub struct CurrentUser(pub String);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        state.authenticator.user(&parts.headers).await.map(Self)
+    }
+}
+
+/// The `{id}` of the path: a device id as PingOne writes it, a hyphenated UUID. Anything else, such as `..` or an
+/// encoded slash, could reach another path upstream.
+pub struct DeviceId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for DeviceId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| INVALID_DEVICE_ID)?;
+        device_id(&raw).map(Self)
+    }
+}
+
+const INVALID_DEVICE_ID: AppError = AppError::InvalidData { target: "id", message: "A device id is a UUID." };
+
+/// A device id from the path or a body: a hyphenated UUID, or the proxy's refusal.
+pub fn device_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    if raw.len() != 36 {
+        return Err(INVALID_DEVICE_ID);
+    }
+    uuid::Uuid::try_parse(raw).map_err(|_| INVALID_DEVICE_ID)
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the last address in `X-Forwarded-For`
+/// that is not one. Addresses a client wrote itself, further left, are never believed.
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal("served without the peers' addresses"))?;
+        Ok(Self(client_address(peer.ip(), &parts.headers, &state.trusted_proxies)))
+    }
+}
+
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|address| address.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded.into_iter().rev().find(|address| !trusted.contains(address)).unwrap_or(peer)
+}
+
+/// What a `POST /devices` asks for, selected by its content type as PingOne selects it.
+pub enum DevicesRequest {
+    Create(CreateDevice),
+    Reorder(Order),
+}
+
+/// A new order of the person's devices; the first active one becomes the default.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    pub order: Vec<IdRef>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for DevicesRequest {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let action = DevicesPost::of(content_type(request.headers())).ok_or(AppError::UnsupportedMediaType)?;
+        let body = body(request, state).await?;
+        Ok(match action {
+            DevicesPost::Create => Self::Create(parse(&body)?),
+            DevicesPost::Reorder => Self::Reorder(parse(&body)?),
+        })
+    }
+}
+
+/// What a `POST /devices/{id}` asks for, selected by its content type as PingOne selects it.
+pub enum DeviceRequest {
+    Activate(ActivateDevice),
+    /// A resend takes no fields: an empty body or `{}`.
+    SendActivationCode,
+}
+
+impl<S: Send + Sync> FromRequest<S> for DeviceRequest {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let action = DevicePost::of(content_type(request.headers())).ok_or(AppError::UnsupportedMediaType)?;
+        let body = body(request, state).await?;
+        match action {
+            DevicePost::Activate => Ok(Self::Activate(parse(&body)?)),
+            DevicePost::SendActivationCode if body.is_empty() => Ok(Self::SendActivationCode),
+            DevicePost::SendActivationCode => match parse::<serde_json::Map<String, serde_json::Value>>(&body)? {
+                fields if fields.is_empty() => Ok(Self::SendActivationCode),
+                _ => Err(AppError::InvalidRequest("A resend takes no fields.")),
+            },
+        }
+    }
+}
+
+/// A plain JSON body of the contract's shape `T`, which refuses fields it does not know.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        if !devices_api::is_json(content_type(request.headers())) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        parse(&body(request, state).await?).map(Self)
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default()
+}
+
+/// The body, within the route's limit (`DefaultBodyLimit`): a larger one is refused unread.
+async fn body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(request, state).await.map_err(|rejection| match rejection.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        _ => AppError::InvalidRequest("The request body could not be read."),
+    })
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body)
+        .map_err(|_| AppError::InvalidRequest("The request body is not valid, or has fields that are not allowed."))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::{client_address, device_id};
+
+    #[test]
+    fn device_ids_must_be_hyphenated_uuids() {
+        assert!(device_id("1c41a471-3195-4edf-90fd-f9283028ab1a").is_ok());
+        for bad in ["..", "1c41a4713195-4edf-90fd-f9283028ab1a", "1c41a47131954edf90fdf9283028ab1a", "a/../b", ""] {
+            assert!(device_id(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).expect("a header value"));
+        headers
+    }
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let balancer: IpAddr = "10.0.0.5".parse().expect("an address");
+        let peer_outside: IpAddr = "198.51.100.7".parse().expect("an address");
+        let headers = forwarded("203.0.113.9, 192.0.2.1");
+        assert_eq!(client_address(peer_outside, &headers, &[balancer]), peer_outside, "a client cannot name itself");
+        assert_eq!(client_address(balancer, &headers, &[balancer]), "192.0.2.1".parse::<IpAddr>().expect("an address"));
+        let through_two = forwarded("203.0.113.9, 192.0.2.1, 10.0.0.6");
+        let trusted = ["10.0.0.5".parse().expect("an address"), "10.0.0.6".parse().expect("an address")];
+        assert_eq!(
+            client_address(balancer, &through_two, &trusted),
+            "192.0.2.1".parse::<IpAddr>().expect("an address")
+        );
+        assert_eq!(client_address(balancer, &HeaderMap::new(), &[balancer]), balancer);
+    }
+}
