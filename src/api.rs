@@ -7,83 +7,16 @@
 
 use devices_api::{
     CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice,
-    Device, DeviceType, ErrorBody,
+    Device,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
+use crate::error::ApiError;
 use crate::events::Events;
+use crate::types::{DeviceOverview, WidgetConfig};
 use crate::wire::{self, Body};
-
-/// Why a request did not give what the contract promises.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
-    /// The server refused, with PingOne's error body.
-    Server { status: u16, body: ErrorBody },
-    /// The server failed without a readable error body.
-    Status(u16),
-    /// `429`: too many requests; the seconds to wait, when the server said (`Retry-After`).
-    TooMany { retry_after: Option<u32> },
-    /// No answer: the network or the server is down.
-    Network,
-    /// A success whose body is not what the contract says.
-    Unreadable,
-}
-
-impl ApiError {
-    /// The first detail's code, such as `INVALID_OTP`, if the server gave one.
-    pub fn detail_code(&self) -> Option<&str> {
-        match self {
-            Self::Server { body, .. } => body.details.first().map(|detail| detail.code.as_str()),
-            _ => None,
-        }
-    }
-
-    /// The field that the first detail names, such as `otp` or `phone`.
-    pub fn detail_target(&self) -> Option<&str> {
-        match self {
-            Self::Server { body, .. } => body.details.first()?.target.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// The HTTP status, when there was an answer.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            Self::Server { status, .. } | Self::Status(status) => Some(*status),
-            Self::TooMany { .. } => Some(429),
-            Self::Network | Self::Unreadable => None,
-        }
-    }
-
-    /// The first detail's `innerError`, if the server gave one.
-    pub fn inner(&self) -> Option<&devices_api::InnerError> {
-        match self {
-            Self::Server { body, .. } => body.details.first()?.inner_error.as_ref(),
-            _ => None,
-        }
-    }
-}
-
-/// The person's devices, and which is the default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceOverview {
-    pub devices: Vec<Device>,
-    /// The first device of the order, when the person has one.
-    pub default_id: Option<String>,
-}
-
-/// What the proxy says the widget may offer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WidgetConfig {
-    pub device_types: Vec<DeviceType>,
-    pub resend_cooldown_seconds: Option<u32>,
-    /// The name that authenticator apps show, unless the host page gives its own.
-    pub issuer: Option<String>,
-    /// Whether PingOne keeps a voice device's extension; the widget asks for one only then.
-    pub phone_extensions: bool,
-}
 
 /// How the widget reaches the proxy: where, as whom, and where it tells the host page what happened.
 #[derive(Clone, PartialEq)]
@@ -158,14 +91,14 @@ impl Client {
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::Unreadable)?;
+        let headers = Headers::new().map_err(|_| ApiError::CannotSend)?;
         if let Some(token) = self.access_token().await? {
-            headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| ApiError::Status(401))?;
+            headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| ApiError::CannotSend)?;
         }
         let request = RequestInit::new();
         request.set_method(method);
         if let Some((content_type, body)) = body {
-            headers.set("Content-Type", content_type).map_err(|_| ApiError::Unreadable)?;
+            headers.set("Content-Type", content_type).map_err(|_| ApiError::CannotSend)?;
             request.set_body(&body.into());
         }
         request.set_headers(&headers);
@@ -176,7 +109,7 @@ impl Client {
     async fn access_token(&self) -> Result<Option<String>, ApiError> {
         let Some(get_token) = &self.access_token else { return Ok(None) };
         let token = host_answer(get_token, &JsValue::UNDEFINED).await.and_then(|token| token.as_string());
-        token.filter(|token| !token.is_empty()).map(Some).ok_or(ApiError::Status(401))
+        token.filter(|token| !token.is_empty()).map(Some).ok_or(ApiError::NoToken)
     }
 }
 
@@ -221,5 +154,5 @@ pub(crate) async fn text(response: &Response) -> Option<String> {
 }
 
 fn json(body: &Body) -> Result<String, ApiError> {
-    body.text().ok_or(ApiError::Unreadable)
+    body.text().ok_or(ApiError::CannotSend)
 }

@@ -5,7 +5,7 @@
 use devices_api::DeviceType;
 use wasm_bindgen::JsValue;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// Where the events go; without an element, `window`.
 #[derive(Clone, PartialEq, Default)]
@@ -45,8 +45,9 @@ impl Events {
     }
 
     /// `mfa-enroll:rate-limited` with the seconds to wait (`null` when unknown), or `mfa-enroll:error` with the
-    /// status (`null` without an answer) and PingOne's codes; a 401 also fires `mfa-enroll:session-expired`, so
-    /// that the host page can sign the person in again.
+    /// status (`null` without an answer) and PingOne's codes (`NETWORK` without an answer, `NO_TOKEN` when the host
+    /// page gave no token); an ended session also fires `mfa-enroll:session-expired`, so that the host page can sign
+    /// the person in again.
     pub fn refused(&self, error: &ApiError) {
         if let ApiError::TooMany { retry_after } = error {
             return self.emit("rate-limited", &[("retryAfter", retry_after.map_or(JsValue::NULL, JsValue::from))]);
@@ -55,6 +56,7 @@ impl Events {
         let code = match error {
             ApiError::Server { body, .. } => JsValue::from(body.code.as_str()),
             ApiError::Network => "NETWORK".into(),
+            ApiError::NoToken => "NO_TOKEN".into(),
             _ => JsValue::NULL,
         };
         let detail = error.detail_code().map_or(JsValue::NULL, JsValue::from);
@@ -62,7 +64,7 @@ impl Events {
             "error",
             &[("status", status.map_or(JsValue::NULL, JsValue::from)), ("code", code), ("detail", detail)],
         );
-        if status == Some(401) {
+        if error.session_ended() {
             self.emit("session-expired", &[]);
         }
     }

@@ -177,7 +177,14 @@ impl Messages {
 /// `template` with its `{}` replaced by `value`, which is wrapped in Unicode's first-strong isolate so that it keeps
 /// its own direction inside text of the other direction.
 pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
-    template.replacen("{}", &format!("\u{2068}{value}\u{2069}"), 1)
+    // A `{` in a catalogue only ever opens `{}` (the catalogue test counts them); found as a char, which links
+    // less than a search for a string.
+    match template.split_once('{') {
+        Some((before, after)) => {
+            format!("{before}\u{2068}{value}\u{2069}{}", after.strip_prefix('}').unwrap_or(after))
+        }
+        None => template.to_owned(),
+    }
 }
 
 /// The catalogue language for a BCP 47 tag such as `de-CH`: its primary language when there is a catalogue for it,
@@ -187,23 +194,60 @@ pub fn language_of(tag: &str) -> &'static str {
     LANGUAGES.into_iter().find(|lang| *lang == primary).unwrap_or("en")
 }
 
+/// Where a catalogue comes from: a host page's `loadCatalogue`, or the folder it is fetched from.
+#[derive(PartialEq)]
+enum Source {
+    Loader(js_sys::Function),
+    Url(String),
+}
+
 thread_local! {
-    /// Catalogues fetched so far: each language is fetched and kept once per page, however many widgets it has.
-    static LOADED: RefCell<Vec<&'static Messages>> = const { RefCell::new(Vec::new()) };
+    /// Catalogues had so far, by where they came from: each is asked for once per page however many widgets use
+    /// it, and a widget with a loader of its own is never given another's.
+    static LOADED: RefCell<Vec<(Source, &'static Messages)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The catalogue in `lang`: English at once; another once it has been had, `None` until then.
+#[yew::hook]
+pub fn use_catalogue(
+    lang: &'static str,
+    locales_url: yew::AttrValue,
+    loader: Option<js_sys::Function>,
+) -> Option<&'static Messages> {
+    let catalogue = yew::use_state(|| (lang == "en").then_some(&EN));
+    {
+        let catalogue = catalogue.clone();
+        yew::use_effect_with(lang, move |lang| {
+            let lang = *lang;
+            wasm_bindgen_futures::spawn_local(async move {
+                catalogue.set(Some(load(lang, &locales_url, loader).await));
+            });
+        });
+    }
+    *catalogue
 }
 
 /// The catalogue for `lang`, the first time from `loader` when the host gives one, else fetched from
 /// `{locales_url}{lang}.json`; English when it cannot be had.
-pub async fn load(lang: &'static str, locales_url: &str, loader: Option<&js_sys::Function>) -> &'static Messages {
+pub async fn load(lang: &'static str, locales_url: &str, loader: Option<js_sys::Function>) -> &'static Messages {
     if lang == "en" {
         return &EN;
     }
-    if let Some(loaded) = LOADED.with_borrow(|loaded| loaded.iter().copied().find(|messages| messages.lang == lang)) {
+    let source = match loader {
+        Some(loader) => Source::Loader(loader),
+        None => Source::Url(format!("{locales_url}{lang}.json")),
+    };
+    let loaded = LOADED.with_borrow(|loaded| {
+        loaded.iter().find(|(from, messages)| *from == source && messages.lang == lang).map(|(_, messages)| *messages)
+    });
+    if let Some(loaded) = loaded {
         return loaded;
     }
-    let catalogue = match loader {
-        Some(loader) => crate::api::host_answer(loader, &lang.into()).await.filter(wasm_bindgen::JsValue::is_object),
-        None => fetch_catalogue(&format!("{locales_url}{lang}.json")).await,
+    let catalogue = match &source {
+        Source::Loader(loader) => {
+            crate::api::host_answer(loader, &lang.into()).await.filter(wasm_bindgen::JsValue::is_object)
+        }
+        Source::Url(url) => fetch_catalogue(url).await,
     };
     let Some(catalogue) = catalogue else { return &EN };
     // Leaked on purpose: a catalogue is loaded once and then lives as long as the page.
@@ -211,7 +255,7 @@ pub async fn load(lang: &'static str, locales_url: &str, loader: Option<&js_sys:
         let value = js_sys::Reflect::get(&catalogue, &key.into()).ok()?.as_string()?;
         Some(Box::leak(value.into_boxed_str()))
     })));
-    LOADED.with_borrow_mut(|loaded| loaded.push(messages));
+    LOADED.with_borrow_mut(|loaded| loaded.push((source, messages)));
     messages
 }
 
@@ -222,14 +266,14 @@ async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {
 
 /// The message for a failure that is not about a field.
 /// It keys on the error codes, never on the server's English `message`.
-pub fn describe(error: &crate::api::ApiError, messages: &Messages) -> &'static str {
+pub fn describe(error: &crate::error::ApiError, messages: &Messages) -> &'static str {
     use devices_api::codes;
 
-    use crate::api::ApiError;
+    use crate::error::ApiError;
     match (error, error.detail_code()) {
+        _ if error.session_ended() => messages.error_session(),
         (ApiError::Network, _) => messages.error_network(),
         (ApiError::TooMany { .. }, _) => messages.error_too_many(),
-        (ApiError::Server { status: 401, .. } | ApiError::Status(401), _) => messages.error_session(),
         (ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504), _) => messages.error_unavailable(),
         (_, Some(codes::LIMIT_EXCEEDED)) => messages.error_device_limit(),
         (_, Some(codes::CONSTRAINT_VIOLATION)) => messages.error_method_not_allowed(),
@@ -271,7 +315,7 @@ mod tests {
     use devices_api::{ErrorBody, ErrorDetail};
 
     use super::*;
-    use crate::api::ApiError;
+    use crate::error::ApiError;
 
     fn refused(status: u16, detail: &str) -> ApiError {
         ApiError::Server {

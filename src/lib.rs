@@ -6,11 +6,15 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod context;
 pub mod countries;
+pub mod error;
 pub mod events;
 pub mod flows;
+pub mod hooks;
 pub mod i18n;
 pub mod qr;
+pub mod types;
 pub mod wire;
 
 pub use app::{App, AppProps};

@@ -9,7 +9,7 @@ use devices_api::{CreateDevice, Device, DeviceList, EmbeddedDevices, ErrorBody, 
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api::WidgetConfig;
+use crate::types::WidgetConfig;
 
 /// One JSON object of an answer.
 struct Fields(JsValue);

@@ -3,8 +3,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use devices_api::Device;
-use mfa_enroll_widget::components::qr_code::QrCode;
+use mfa_enroll_widget::components::qr_code::qr_code;
 use mfa_enroll_widget::components::totp_enrollment::TotpEnrollment;
+use mfa_enroll_widget::context::Scope;
 use mfa_enroll_widget::flows::CodeProblem;
 use mfa_enroll_widget::flows::totp::{CodeEntry, Enrollment, TotpAction, TotpFlow, TotpStep};
 use mfa_enroll_widget::i18n::EN;
@@ -41,8 +42,9 @@ struct FlowProps {
 #[component]
 fn Flow(props: &FlowProps) -> Html {
     html! {
-        <TotpEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: TotpAction| ())}
-            messages={&EN} id_prefix={props.id_prefix.clone()} />
+        <ContextProvider<Scope> context={Scope { messages: &EN, id_prefix: props.id_prefix.clone() }}>
+            <TotpEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: TotpAction| ())} />
+        </ContextProvider<Scope>>
     }
 }
 
@@ -61,7 +63,8 @@ fn attr(root: &Element, selector: &str, name: &str) -> Option<String> {
 async fn the_qr_code_is_an_image_named_as_a_qr_code() {
     #[component]
     fn Qr() -> Html {
-        html! { <QrCode text={KEY_URI} label="QR code for your authenticator app" /> }
+        let drawing = mfa_enroll_widget::qr::draw(KEY_URI).expect("a key URI fits a QR code");
+        qr_code(&drawing, "QR code for your authenticator app")
     }
     let root = fresh_root();
     yew::Renderer::<Qr>::with_root(root.clone()).render();
@@ -104,19 +107,26 @@ async fn a_problem_is_tied_to_the_field_and_ids_differ_between_instances() {
 }
 
 #[wasm_bindgen_test]
-async fn a_finished_flow_renders_no_form() {
+async fn a_finished_flow_keeps_its_heading_and_renders_no_form() {
     let root = render_flow(TotpFlow { step: TotpStep::Finished(None::<Device>) }, "done").await;
-    assert!(root.query_selector("form").ok().flatten().is_none());
+    let section = root.query_selector("section.mfa-enroll-totp").ok().flatten().expect("the flow's section");
+    assert_eq!(section.get_attribute("aria-labelledby").as_deref(), Some("done-totp-heading"));
+    let heading = root.query_selector("h2#done-totp-heading").ok().flatten().and_then(|h| h.text_content());
+    assert_eq!(heading.as_deref(), Some(EN.totp_heading()), "the section is named by its heading");
+    for gone in ["form", "input", "button", "p[role='status']", "p[role='alert']"] {
+        assert!(root.query_selector(gone).ok().flatten().is_none(), "a finished flow shows no {gone}");
+    }
 }
 
 mod delivered_and_list {
     use devices_api::Device;
-    use mfa_enroll_widget::api::DeviceOverview;
     use mfa_enroll_widget::components::delivered_enrollment::DeliveredEnrollment;
-    use mfa_enroll_widget::components::device_list::DeviceList;
+    use mfa_enroll_widget::components::device_list::device_list;
+    use mfa_enroll_widget::context::Scope;
     use mfa_enroll_widget::flows::delivered::{Channel, DeliveredAction, DeliveredFlow};
     use mfa_enroll_widget::flows::devices::{DeviceManager, ManagerAction};
     use mfa_enroll_widget::i18n::EN;
+    use mfa_enroll_widget::types::DeviceOverview;
     use wasm_bindgen_test::*;
     use yew::prelude::*;
 
@@ -130,8 +140,9 @@ mod delivered_and_list {
     #[component]
     fn Delivered(props: &DeliveredProps) -> Html {
         html! {
-            <DeliveredEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: DeliveredAction| ())}
-                messages={&EN} id_prefix="delivered" />
+            <ContextProvider<Scope> context={Scope { messages: &EN, id_prefix: "delivered".into() }}>
+                <DeliveredEnrollment flow={props.flow.clone()} on_action={Callback::from(|_: DeliveredAction| ())} />
+            </ContextProvider<Scope>>
         }
     }
 
@@ -168,10 +179,8 @@ mod delivered_and_list {
 
     #[component]
     fn List(props: &ListProps) -> Html {
-        html! {
-            <DeviceList manager={props.manager.clone()} on_action={Callback::from(|_: ManagerAction| ())}
-                messages={&EN} id_prefix="list" />
-        }
+        let scope = Scope { messages: &EN, id_prefix: "list".into() };
+        device_list(&props.manager, &Callback::from(|_: ManagerAction| ()), &scope)
     }
 
     fn device(json: serde_json::Value) -> Device {
@@ -212,8 +221,8 @@ mod delivered_and_list {
 }
 
 mod refusal {
-    use mfa_enroll_widget::api::ApiError;
     use mfa_enroll_widget::components::refusal::Refusal;
+    use mfa_enroll_widget::error::ApiError;
     use mfa_enroll_widget::i18n::EN;
     use wasm_bindgen_futures::JsFuture;
     use wasm_bindgen_test::*;
@@ -228,7 +237,7 @@ mod refusal {
 
     #[component]
     fn Refused(props: &Props) -> Html {
-        html! { <Refusal error={props.error.clone()} messages={&EN} /> }
+        html! { <Refusal error={props.error.clone()} /> }
     }
 
     fn text_of(root: &web_sys::Element, selector: &str) -> Option<String> {
@@ -270,5 +279,36 @@ mod refusal {
         yew::scheduler::flush().await;
         assert_eq!(text_of(&root, "p[role='alert']").as_deref(), Some(EN.error_network()));
         assert_eq!(text_of(&root, "p[role='timer']"), None);
+    }
+}
+
+mod catalogues {
+    use mfa_enroll_widget::i18n;
+    use wasm_bindgen_test::*;
+
+    /// A host page's `loadCatalogue` that counts its calls in `window[counter]` and titles the widget `title`.
+    fn loader(counter: &str, title: &str) -> js_sys::Function {
+        js_sys::Function::new_with_args(
+            "lang",
+            &format!("window.{counter} = (window.{counter} || 0) + 1; return {{ heading: '{title} ' + lang }};"),
+        )
+    }
+
+    fn calls(counter: &str) -> f64 {
+        let window = web_sys::window().expect("a window");
+        js_sys::Reflect::get(&window, &counter.into()).ok().and_then(|calls| calls.as_f64()).unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    async fn each_loader_gives_its_own_catalogue_in_a_language_that_another_loaded() {
+        let (first, second) = (loader("__firstCalls", "Erste"), loader("__secondCalls", "Zweite"));
+        let by_first = i18n::load("de", "locales/", Some(first.clone())).await;
+        let by_second = i18n::load("de", "locales/", Some(second.clone())).await;
+        assert_eq!(by_first.by_key("heading"), Some("Erste de"));
+        assert_eq!(by_second.by_key("heading"), Some("Zweite de"), "the second widget's own loader was asked");
+        let again = i18n::load("de", "locales/", Some(second)).await;
+        assert!(std::ptr::eq(again, by_second), "a loader's catalogue is kept");
+        i18n::load("de", "locales/", Some(first)).await;
+        assert_eq!((calls("__firstCalls"), calls("__secondCalls")), (1.0, 1.0), "each loader is asked once");
     }
 }

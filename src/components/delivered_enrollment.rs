@@ -1,21 +1,68 @@
-//! The SMS, voice and email enrollment screen: it renders a [`DeliveredFlow`] and reports the person's actions.
+//! Adding a device whose code is delivered (SMS, voice or email): the host that runs a [`DeliveredFlow`]'s
+//! requests and its resend countdown's clock, and the screen that renders it and reports the person's actions.
 
 use yew::prelude::*;
 
-use crate::components::field::Field;
+use crate::components::EnrollmentProps;
+use crate::components::field::{Field, field};
 use crate::components::focus::use_focus_on_screen;
 use crate::components::refusal::{Refusal, code_refusal};
+use crate::context::use_scope;
 use crate::countries;
-use crate::flows::delivered::{AddressProblem, Channel, DeliveredAction, DeliveredFlow, DeliveredStep};
-use crate::i18n::{self, Messages};
+use crate::flows::delivered::{
+    AddressProblem, Channel, DeliveredAction, DeliveredFlow, DeliveredRequest, DeliveredStep,
+};
+use crate::hooks::{dispatcher_of, use_finished, use_requests, use_ticker};
+use crate::i18n;
+
+/// Runs the requests that a [`DeliveredFlow`] waits for, and its resend countdown's clock.
+#[component]
+pub fn AddDelivered(props: &EnrollmentProps) -> Html {
+    let channel = Channel::of(&props.device_type).unwrap_or(Channel::Sms);
+    let settings = props.settings.clone();
+    // The region is worked out once, when the flow starts, not at every render of the widget.
+    let flow = use_reducer(move || {
+        DeliveredFlow::new(channel, settings.resend_seconds, countries::region_of(&settings.locale))
+    });
+    let client = props.client.clone();
+    use_requests(&flow, flow.pending_request(), move |request| async move {
+        match request {
+            DeliveredRequest::Create(request) => {
+                let created = client.create_device(&request).await;
+                if let Ok(device) = &created {
+                    client.events.activation_sent(&device.id, &device.device_type);
+                }
+                DeliveredAction::Created(created)
+            }
+            DeliveredRequest::Activate { device_id, otp } => {
+                DeliveredAction::Verified(client.activate_device(&device_id, &otp, false).await)
+            }
+            DeliveredRequest::Resend { device_id } => {
+                let resent = client.resend_code(&device_id).await;
+                if resent.is_ok() {
+                    client.events.activation_sent(&device_id, &channel.device_type());
+                }
+                DeliveredAction::Resent(resent)
+            }
+            DeliveredRequest::Delete { device_id } => {
+                // A device left behind shows in the list as not yet activated, with its remove button.
+                client.delete_device(&device_id).await.ok();
+                DeliveredAction::Cancelled
+            }
+        }
+    });
+    let on_action = dispatcher_of(&flow);
+    use_ticker(flow.counting_down(), on_action.reform(|()| DeliveredAction::Tick));
+    use_finished(flow.finished(), props.on_finished.clone());
+    html! {
+        <DeliveredEnrollment flow={(*flow).clone()} on_action={on_action} extensions={props.settings.extensions} />
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct DeliveredEnrollmentProps {
     pub flow: DeliveredFlow,
     pub on_action: Callback<DeliveredAction>,
-    pub messages: &'static Messages,
-    /// Makes the ids of this widget instance's fields unique on the page.
-    pub id_prefix: AttrValue,
     /// Whether to ask for a voice extension: only where PingOne keeps it.
     #[prop_or_default]
     pub extensions: bool,
@@ -23,7 +70,15 @@ pub struct DeliveredEnrollmentProps {
 
 #[component]
 pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
-    let messages = props.messages;
+    let scope = use_scope().unwrap_or_default();
+    let messages = scope.messages;
+    let (heading_id, region_id, address_id, extension_id, code_id) = (
+        scope.id("delivered-heading"),
+        scope.id("region"),
+        scope.id("address"),
+        scope.id("extension"),
+        scope.id("code"),
+    );
     let channel = props.flow.channel;
     let emit = |action: DeliveredAction| {
         let on_action = props.on_action.clone();
@@ -41,7 +96,6 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
         Channel::Voice => messages.voice_heading(),
         Channel::Email => messages.email_heading(),
     };
-    let heading_id = format!("{}-delivered-heading", props.id_prefix);
     let screen = match props.flow.step {
         DeliveredStep::EnterAddress(_) | DeliveredStep::Creating(_) => 0,
         DeliveredStep::AwaitingCode(_) | DeliveredStep::Verifying(_) | DeliveredStep::Resending(_) => 1,
@@ -69,7 +123,6 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
             });
             let extension_problem = (entry.problem == Some(AddressProblem::BadExtension))
                 .then_some(AttrValue::Static(messages.extension_invalid()));
-            let region_id = format!("{}-region", props.id_prefix);
             let on_region = {
                 let on_action = props.on_action.clone();
                 Callback::from(move |event: Event| {
@@ -82,7 +135,7 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
                 Callback::from(move |typed: String| on_action.emit(DeliveredAction::ExtensionChanged(typed)))
             };
             let refusal = match &entry.problem {
-                Some(AddressProblem::Refused(error)) => html! { <Refusal error={error.clone()} messages={messages} /> },
+                Some(AddressProblem::Refused(error)) => html! { <Refusal error={error.clone()} /> },
                 _ => Html::default(),
             };
             let on_change = {
@@ -94,7 +147,7 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
                     if channel != Channel::Email {
                         <div class="mfa-field">
                             <label for={region_id.clone()}>{ messages.country_label() }</label>
-                            <select id={region_id} name="country" autocomplete="country" disabled={creating}
+                            <select id={region_id.clone()} name="country" autocomplete="country" disabled={creating}
                                 onchange={on_region}>
                                 { for regions.iter().map(|(name, region, code)| html! {
                                     <option value={*region} selected={entry.region == *region}>
@@ -104,14 +157,18 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
                             </select>
                         </div>
                     }
-                    <Field id={format!("{}-address", props.id_prefix)} name="address" label={label} hint={hint}
-                        value={entry.typed.clone()} problem={problem.map(AttrValue::from)} input_type={input_type}
-                        inputmode={inputmode} autocomplete={autocomplete} readonly={creating} on_change={on_change} />
+                    { field(Field {
+                        id: &address_id, name: "address", label, hint, value: &entry.typed,
+                        problem: problem.map(AttrValue::from), input_type, inputmode, autocomplete, readonly: creating,
+                        on_change,
+                    }) }
                     if channel == Channel::Voice && props.extensions {
-                        <Field id={format!("{}-extension", props.id_prefix)} name="extension"
-                            label={messages.extension_label()} hint={messages.extension_hint()}
-                            value={entry.extension.clone()} problem={extension_problem} inputmode="tel"
-                            autocomplete="off" readonly={creating} on_change={on_extension} />
+                        { field(Field {
+                            id: &extension_id, name: "extension", label: messages.extension_label(),
+                            hint: messages.extension_hint(), value: &entry.extension, problem: extension_problem,
+                            input_type: "text", inputmode: "tel", autocomplete: "off", readonly: creating,
+                            on_change: on_extension,
+                        }) }
                     }
                     { refusal }
                     <div class="mfa-actions">
@@ -141,10 +198,12 @@ pub fn DeliveredEnrollment(props: &DeliveredEnrollmentProps) -> Html {
             html! {
                 <form class="mfa-code-form" onsubmit={submit(DeliveredAction::SubmitCode)} novalidate=true>
                     <p role="status">{ i18n::fill(messages.code_sent_to(), &entry.sent_to) }</p>
-                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.delivered_code_label()}
-                        hint={messages.delivered_code_hint()} value={entry.code.clone()} problem={problem}
-                        inputmode="numeric" autocomplete="one-time-code" readonly={busy} on_change={on_change} />
-                    { code_refusal(entry.problem.as_ref(), messages) }
+                    { field(Field {
+                        id: &code_id, name: "otp", label: messages.delivered_code_label(),
+                        hint: messages.delivered_code_hint(), value: &entry.code, problem, input_type: "text",
+                        inputmode: "numeric", autocomplete: "one-time-code", readonly: busy, on_change,
+                    }) }
+                    { code_refusal(entry.problem.as_ref()) }
                     <div class="mfa-actions">
                         <button type="submit" disabled={busy}>
                             { if busy { messages.verifying() } else { messages.verify() } }

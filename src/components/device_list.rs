@@ -1,56 +1,89 @@
 //! The person's devices: each with its type, name, masked destination, status, lock and default mark, and the
 //! rename, make-default and remove actions, with rename and the removal confirmation inline.
 
+use std::rc::Rc;
+
 use devices_api::{Device, DeviceStatus, DeviceType};
 use yew::prelude::*;
 
-use crate::components::field::Field;
+use crate::api::Client;
+use crate::components::field::{Field, field};
+use crate::context::Scope;
 use crate::flows::delivered::masked_destination;
-use crate::flows::devices::{DeviceManager, ManagerAction, RenameProblem, Task};
+use crate::flows::devices::{DeviceManager, ManagerAction, ManagerRequest, RenameProblem, Task};
+use crate::hooks::use_requests;
 use crate::i18n::{self, Messages};
 
-#[derive(Properties, PartialEq)]
-pub struct DeviceListProps {
-    pub manager: DeviceManager,
-    pub on_action: Callback<ManagerAction>,
-    pub messages: &'static Messages,
-    pub id_prefix: AttrValue,
+/// The person's devices and what they are doing with one: loads the list whenever the manager asks for a fresh
+/// one, and runs its rename, remove and make-default requests, telling the host page of each change.
+#[hook]
+pub fn use_device_manager(client: Rc<Client>) -> UseReducerHandle<DeviceManager> {
+    let manager = use_reducer(DeviceManager::default);
+    {
+        let (dispatch, client) = (manager.dispatcher(), client.clone());
+        use_effect_with(manager.version, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                dispatch.dispatch(ManagerAction::Loaded(client.list_devices().await));
+            });
+        });
+    }
+    use_requests(&manager, manager.pending_request(), move |request| async move {
+        let (action, event, device_id) = match request {
+            ManagerRequest::Rename { device_id, nickname } => {
+                (ManagerAction::Renamed(client.rename_device(&device_id, &nickname).await), "renamed", device_id)
+            }
+            ManagerRequest::Remove { device_id } => {
+                (ManagerAction::Removed(client.delete_device(&device_id).await), "removed", device_id)
+            }
+            ManagerRequest::Reorder { order } => {
+                let first = order.first().cloned().unwrap_or_default();
+                (ManagerAction::DefaultMade(client.reorder_devices(&order).await), "default-changed", first)
+            }
+        };
+        let done = matches!(
+            &action,
+            ManagerAction::Renamed(Ok(())) | ManagerAction::Removed(Ok(())) | ManagerAction::DefaultMade(Ok(()))
+        );
+        if done {
+            client.events.changed(event, &device_id);
+        }
+        action
+    });
+    manager
 }
 
-#[component]
-pub fn DeviceList(props: &DeviceListProps) -> Html {
-    let messages = props.messages;
-    let manager = &props.manager;
+/// The list as the manager has it: a view function of the root's, which holds the manager (a component of its own
+/// would cost the widget most of a kilobyte for no state of its own).
+pub fn device_list(manager: &DeviceManager, on_action: &Callback<ManagerAction>, scope: &Scope) -> Html {
+    let messages = scope.messages;
     if manager.devices().is_empty() {
         return html! { <p class="mfa-empty">{ messages.no_devices() }</p> };
     }
     let default_id = manager.default_id();
     html! {
         <ul class="mfa-devices" part="devices">
-            { for manager.devices().iter().map(|device| html! {
-                <DeviceRow device={device.clone()} is_default={default_id == Some(device.id.as_str())}
-                    task={manager.task.clone()} on_action={props.on_action.clone()} messages={messages}
-                    id_prefix={props.id_prefix.clone()} />
+            { for manager.devices().iter().map(|device| {
+                let row = Row { device, is_default: default_id == Some(device.id.as_str()), task: &manager.task };
+                device_row(row, on_action, scope)
             }) }
         </ul>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct DeviceRowProps {
-    device: Device,
+/// One device of the list, and what the person is doing with the devices.
+struct Row<'a> {
+    device: &'a Device,
     is_default: bool,
-    task: Task,
-    on_action: Callback<ManagerAction>,
-    messages: &'static Messages,
-    id_prefix: AttrValue,
+    task: &'a Task,
 }
 
-#[component]
-fn DeviceRow(props: &DeviceRowProps) -> Html {
-    let (device, messages) = (&props.device, props.messages);
+/// A device's row: a view of the list's own, so that the list alone holds the rows' callbacks.
+fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope) -> Html {
+    let device = props.device;
+    let messages = scope.messages;
+    let nickname_id = scope.id(&format!("nickname-{}", device.id));
     let emit = |action: ManagerAction| {
-        let on_action = props.on_action.clone();
+        let on_action = on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(action.clone()))
     };
     let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
@@ -77,11 +110,11 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
                 _ => None,
             };
             let on_change = {
-                let on_action = props.on_action.clone();
+                let on_action = on_action.clone();
                 Callback::from(move |typed: String| on_action.emit(ManagerAction::NameChanged(typed)))
             };
             let on_submit = {
-                let on_action = props.on_action.clone();
+                let on_action = on_action.clone();
                 Callback::from(move |event: SubmitEvent| {
                     event.prevent_default();
                     on_action.emit(ManagerAction::SubmitName);
@@ -89,9 +122,11 @@ fn DeviceRow(props: &DeviceRowProps) -> Html {
             };
             html! {
                 <form class="mfa-rename" onsubmit={on_submit} novalidate=true>
-                    <Field id={format!("{}-nickname-{}", props.id_prefix, device.id)} name="nickname"
-                        label={messages.nickname_label()} hint={messages.nickname_hint()} value={typed.clone()}
-                        problem={problem} inputmode="text" autocomplete="off" readonly={saving} on_change={on_change} />
+                    { field(Field {
+                        id: &nickname_id, name: "nickname", label: messages.nickname_label(),
+                        hint: messages.nickname_hint(), value: typed, problem, input_type: "text", inputmode: "text",
+                        autocomplete: "off", readonly: saving, on_change,
+                    }) }
                     <div class="mfa-actions">
                         <button type="submit" disabled={saving}>{ messages.save() }</button>
                         <button type="button" onclick={emit(ManagerAction::Dismiss)} disabled={saving}>{ messages.cancel() }</button>

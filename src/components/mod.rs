@@ -1,4 +1,6 @@
-//! Views: each renders the state it is given and reports what the person did through callbacks.
+//! Views: each renders the state it is given and reports what the person did through callbacks. Each flow's file
+//! also holds its host, the component that runs the flow's requests; every host takes [`EnrollmentProps`], so that
+//! the root names a flow in one place.
 
 pub mod delivered_enrollment;
 pub mod device_list;
@@ -8,3 +10,45 @@ pub mod oath_enrollment;
 pub mod qr_code;
 pub mod refusal;
 pub mod totp_enrollment;
+
+use std::rc::Rc;
+
+use devices_api::{Device, DeviceType};
+use yew::prelude::*;
+
+use crate::api::Client;
+
+/// What every flow's host is given.
+#[derive(Properties)]
+pub struct EnrollmentProps {
+    /// The kind of device that the flow adds.
+    pub device_type: DeviceType,
+    pub client: Rc<Client>,
+    pub settings: Rc<FlowSettings>,
+    /// Called once when the flow ends, with the activated device or `None` when the person cancelled.
+    pub on_finished: Callback<Option<Device>>,
+}
+
+/// The root gives a host the same client and settings for the life of a flow: they are the same when they are the
+/// same objects.
+impl PartialEq for EnrollmentProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.device_type == other.device_type
+            && Rc::ptr_eq(&self.client, &other.client)
+            && Rc::ptr_eq(&self.settings, &other.settings)
+            && self.on_finished == other.on_finished
+    }
+}
+
+/// What the proxy and the host page decided for the flows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowSettings {
+    /// The name that authenticator apps show beside the account.
+    pub issuer: Option<AttrValue>,
+    /// How long the person waits before a new code is offered.
+    pub resend_seconds: u32,
+    /// Whether to ask for a voice extension: only where PingOne keeps it.
+    pub extensions: bool,
+    /// The page's locale, whose region a national phone number belongs to until the person picks another.
+    pub locale: Rc<String>,
+}

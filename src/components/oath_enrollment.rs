@@ -1,25 +1,55 @@
-//! The hardware-token enrollment screen: it renders an [`OathFlow`] and reports the person's actions.
+//! Adding a hardware OATH token: the host that runs an [`OathFlow`]'s requests, and the screen that renders it and
+//! reports the person's actions.
 
 use yew::prelude::*;
 
-use crate::components::field::Field;
+use crate::components::EnrollmentProps;
+use crate::components::field::{Field, field};
 use crate::components::focus::use_focus_on_screen;
 use crate::components::refusal::{Refusal, code_refusal};
-use crate::flows::oath::{OathAction, OathFlow, OathStep, SerialProblem};
-use crate::i18n::{self, Messages};
+use crate::context::use_scope;
+use crate::flows::oath::{OathAction, OathFlow, OathRequest, OathStep, SerialProblem};
+use crate::hooks::{dispatcher_of, use_finished, use_requests};
+use crate::i18n;
+
+/// Runs the requests that an [`OathFlow`] waits for.
+#[component]
+pub fn AddHardwareToken(props: &EnrollmentProps) -> Html {
+    let flow = use_reducer(OathFlow::default);
+    let client = props.client.clone();
+    use_requests(&flow, flow.pending_request(), move |request| async move {
+        match request {
+            OathRequest::Create(request) => OathAction::Created(client.create_device(&request).await),
+            OathRequest::Activate { device_id, otp, resync } => {
+                let verified = client.activate_device(&device_id, &otp, resync).await;
+                if resync && verified.is_ok() {
+                    client.events.resynced(&device_id);
+                }
+                OathAction::Verified(verified)
+            }
+            OathRequest::Delete { device_id } => {
+                // A device left behind shows in the list as not yet activated, with its remove button.
+                client.delete_device(&device_id).await.ok();
+                OathAction::Cancelled
+            }
+        }
+    });
+    use_finished(flow.finished(), props.on_finished.clone());
+    let on_action = dispatcher_of(&flow);
+    html! { <OathEnrollment flow={(*flow).clone()} on_action={on_action} /> }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct OathEnrollmentProps {
     pub flow: OathFlow,
     pub on_action: Callback<OathAction>,
-    pub messages: &'static Messages,
-    /// Makes the ids of this widget instance's fields unique on the page.
-    pub id_prefix: AttrValue,
 }
 
 #[component]
 pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
-    let messages = props.messages;
+    let scope = use_scope().unwrap_or_default();
+    let messages = scope.messages;
+    let (heading_id, serial_id, code_id) = (scope.id("oath-heading"), scope.id("serial"), scope.id("code"));
     let emit = |action: OathAction| {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(action.clone()))
@@ -31,7 +61,6 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             on_action.emit(action.clone());
         })
     };
-    let heading_id = format!("{}-oath-heading", props.id_prefix);
     let screen = match props.flow.step {
         OathStep::EnterSerial { .. } | OathStep::Creating { .. } => 0,
         OathStep::AwaitingCode(_) | OathStep::Verifying(_) => 1,
@@ -48,7 +77,7 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             };
             let refusal = match &props.flow.step {
                 OathStep::EnterSerial { problem: Some(SerialProblem::Failed(error)), .. } => {
-                    html! { <Refusal error={error.clone()} messages={messages} /> }
+                    html! { <Refusal error={error.clone()} /> }
                 }
                 _ => Html::default(),
             };
@@ -58,9 +87,11 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
             };
             html! {
                 <form class="mfa-serial-form" onsubmit={submit(OathAction::SubmitSerial)} novalidate=true>
-                    <Field id={format!("{}-serial", props.id_prefix)} name="serial" label={messages.serial_label()}
-                        hint={messages.serial_hint()} value={typed.clone()} problem={problem.map(AttrValue::from)} inputmode="text"
-                        autocomplete="off" readonly={creating} on_change={on_change} />
+                    { field(Field {
+                        id: &serial_id, name: "serial", label: messages.serial_label(), hint: messages.serial_hint(),
+                        value: typed, problem: problem.map(AttrValue::from), input_type: "text", inputmode: "text",
+                        autocomplete: "off", readonly: creating, on_change,
+                    }) }
                     { refusal }
                     <div class="mfa-actions">
                         <button type="submit" disabled={creating}>{ messages.continue_label() }</button>
@@ -85,10 +116,12 @@ pub fn OathEnrollment(props: &OathEnrollmentProps) -> Html {
                     if entry.resyncing {
                         <p role="status" class="mfa-resync">{ messages.oath_next_code() }</p>
                     }
-                    <Field id={format!("{}-code", props.id_prefix)} name="otp" label={messages.oath_code_label()}
-                        hint={messages.oath_code_hint()} value={entry.code.clone()} problem={problem}
-                        inputmode="numeric" autocomplete="one-time-code" readonly={busy} on_change={on_change} />
-                    { code_refusal(entry.problem.as_ref(), messages) }
+                    { field(Field {
+                        id: &code_id, name: "otp", label: messages.oath_code_label(), hint: messages.oath_code_hint(),
+                        value: &entry.code, problem, input_type: "text", inputmode: "numeric",
+                        autocomplete: "one-time-code", readonly: busy, on_change,
+                    }) }
+                    { code_refusal(entry.problem.as_ref()) }
                     <div class="mfa-actions">
                         <button type="submit" disabled={busy}>{ if busy { messages.verifying() } else { messages.verify() } }</button>
                         <button type="button" onclick={emit(OathAction::Cancel)} disabled={busy}>{ messages.cancel() }</button>

@@ -2,27 +2,17 @@
 
 use yew::prelude::*;
 
-use crate::qr;
+use crate::qr::QrDrawing;
 
-#[derive(Properties, PartialEq)]
-pub struct QrCodeProps {
-    /// The text to encode, such as an `otpauth://` URI.
-    pub text: AttrValue,
-    /// The accessible name of the image.
-    pub label: AttrValue,
-}
-
-#[component]
-pub fn QrCode(props: &QrCodeProps) -> Html {
-    let Some(drawing) = qr::draw(&props.text) else {
-        return Html::default();
-    };
+/// The SVG of `drawing`, named `label` for screen readers. A view function: the screen that shows it keeps the
+/// drawing (`use_memo`), so that it is drawn once per URI rather than at every keystroke.
+pub fn qr_code(drawing: &QrDrawing, label: &str) -> Html {
     let view_box = format!("0 0 {0} {0}", drawing.size);
     html! {
-        <svg class="mfa-qr" role="img" aria-label={props.label.clone()} viewBox={view_box}
+        <svg class="mfa-qr" role="img" aria-label={label.to_owned()} viewBox={view_box}
             width="240" height="240" shape-rendering="crispEdges" xmlns="http://www.w3.org/2000/svg">
             <rect width="100%" height="100%" fill="#fff" />
-            <path d={drawing.path} fill="#000" />
+            <path d={drawing.path.clone()} fill="#000" />
         </svg>
     }
 }

@@ -10,8 +10,8 @@ use devices_api::{CreateDevice, Device, DeviceType, validate};
 use yew::Reducible;
 
 use super::{CodeProblem, check_code, digits_of, problem_of};
-use crate::api::ApiError;
 use crate::countries;
+use crate::error::ApiError;
 
 /// Delivered codes have 6 to 10 digits, as the environment's policy sets.
 const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=10;
@@ -154,6 +154,14 @@ impl DeliveredFlow {
     pub fn new(channel: Channel, resend_seconds: u32, region: String) -> Self {
         let entry = AddressEntry { region, ..AddressEntry::default() };
         Self { channel, step: DeliveredStep::EnterAddress(entry), resend_seconds }
+    }
+
+    /// The flow's end, once reached: the activated device, or `None` when the person cancelled.
+    pub fn finished(&self) -> Option<Option<Device>> {
+        match &self.step {
+            DeliveredStep::Finished(device) => Some(device.clone()),
+            _ => None,
+        }
     }
 
     pub fn pending_request(&self) -> Option<DeliveredRequest> {

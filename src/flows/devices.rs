@@ -9,7 +9,8 @@ use std::rc::Rc;
 use devices_api::{Device, DeviceStatus, validate};
 use yew::Reducible;
 
-use crate::api::{ApiError, DeviceOverview};
+use crate::error::ApiError;
+use crate::types::DeviceOverview;
 
 /// The devices as last loaded, and what the person is doing with one of them.
 #[derive(Debug, Clone, PartialEq)]

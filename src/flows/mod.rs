@@ -13,7 +13,7 @@ use std::ops::RangeInclusive;
 
 use devices_api::codes;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// Why a typed code was not accepted.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,7 @@ use devices_api::{CreateDevice, Device, DeviceType, codes, validate};
 use yew::Reducible;
 
 use super::{CodeProblem, check_code, digits_of, problem_of};
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// OATH tokens show 6 or 8 digits.
 const CODE_LENGTHS: std::ops::RangeInclusive<usize> = 6..=8;
@@ -84,6 +84,14 @@ impl Default for OathFlow {
 }
 
 impl OathFlow {
+    /// The flow's end, once reached: the activated device, or `None` when the person cancelled.
+    pub fn finished(&self) -> Option<Option<Device>> {
+        match &self.step {
+            OathStep::Finished(device) => Some(device.clone()),
+            _ => None,
+        }
+    }
+
     pub fn pending_request(&self) -> Option<OathRequest> {
         match &self.step {
             OathStep::Creating { typed } => {

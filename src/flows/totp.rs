@@ -9,7 +9,7 @@ use devices_api::Device;
 use yew::Reducible;
 
 use super::{CodeProblem, digits_of, problem_of};
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// The digits in an authenticator app's code: Google's key-URI default, which PingOne's URIs rely on.
 pub const CODE_DIGITS: usize = 6;
@@ -84,6 +84,14 @@ impl Default for TotpFlow {
 }
 
 impl TotpFlow {
+    /// The flow's end, once reached: the activated device, or `None` when the person cancelled.
+    pub fn finished(&self) -> Option<Option<Device>> {
+        match &self.step {
+            TotpStep::Finished(device) => Some(device.clone()),
+            _ => None,
+        }
+    }
+
     pub fn pending_request(&self) -> Option<TotpRequest> {
         match &self.step {
             TotpStep::Creating => Some(TotpRequest::Create),
@@ -149,7 +157,11 @@ pub fn with_issuer(key_uri: &str, issuer: &str) -> String {
     let Some((label, query)) = key_uri.strip_prefix("otpauth://totp/").and_then(|rest| rest.split_once('?')) else {
         return key_uri.to_owned();
     };
-    let account = label.rsplit_once([':']).or_else(|| label.rsplit_once("%3A")).map_or(label, |(_, account)| account);
+    // The account follows the last `:` of the label, or its percent-encoded `%3A`.
+    let after_colon = label.rsplit_once(':').map(|(_, account)| account);
+    let after_encoded =
+        || label.rmatch_indices('%').find(|(at, _)| label[*at..].starts_with("%3A")).map(|(at, _)| &label[at + 3..]);
+    let account = after_colon.or_else(after_encoded).unwrap_or(label);
     let parameters = query.split('&').filter(|parameter| !parameter.starts_with("issuer="));
     let issuer = percent_encode(issuer);
     let query = parameters.chain([format!("issuer={issuer}").as_str()]).collect::<Vec<_>>().join("&");

@@ -66,8 +66,8 @@ export interface MfaEnrollEventDetails {
   "mfa-enroll:default-changed": DeviceDetail;
   /** Seconds to wait, from `Retry-After`; `null` when the server did not say. */
   "mfa-enroll:rate-limited": { retryAfter: number | null };
-  /** The HTTP status (`null` without an answer), PingOne's top-level code (`NETWORK` without an answer) and the
-   * first detail's code. */
+  /** The HTTP status (`null` without an answer), PingOne's top-level code (`NETWORK` without an answer, `NO_TOKEN`
+   * when `getAccessToken` gave none, so nothing was sent) and the first detail's code. */
   "mfa-enroll:error": { status: number | null; code: string | null; detail: string | null };
   "mfa-enroll:session-expired": Record<string, never>;
 }
