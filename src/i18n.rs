@@ -120,7 +120,7 @@ catalogue! {
     device_locked_short: "Locked after too many wrong codes.",
     nickname_label: "Name for this method",
     nickname_hint: "Up to 100 characters, such as Work phone.",
-    nickname_invalid: "A name has at most 100 characters.",
+    nickname_invalid: "A name has at most 100 characters and no hidden ones, such as direction marks.",
     save: "Save",
     remove_question: "Remove this sign-in method?",
     remove_last_warning: "This is your last active sign-in method. Without one, you may not be able to sign in.",

@@ -258,6 +258,13 @@ mod tests {
             manager.clone().next(ManagerAction::NameChanged("x".repeat(101))).next(ManagerAction::SubmitName);
         assert!(matches!(too_long.task, Task::Renaming { problem: Some(RenameProblem::Invalid), .. }));
         assert_eq!(too_long.pending_request(), None);
+        // A right-to-left override would show "Work phone" for a name that PingOne's console reads otherwise.
+        let disguised = manager
+            .clone()
+            .next(ManagerAction::NameChanged("Work \u{202E}enohp".into()))
+            .next(ManagerAction::SubmitName);
+        assert!(matches!(disguised.task, Task::Renaming { problem: Some(RenameProblem::Invalid), .. }));
+        assert_eq!(disguised.pending_request(), None);
         let saving = manager.next(ManagerAction::NameChanged(" Work phone ".into())).next(ManagerAction::SubmitName);
         assert_eq!(
             saving.pending_request(),

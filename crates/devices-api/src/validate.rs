@@ -54,10 +54,45 @@ pub fn is_serial_number(serial: &str) -> bool {
 /// The longest nickname PingOne keeps, in characters.
 pub const MAX_NICKNAME_CHARS: usize = 100;
 
-/// A nickname: at most [`MAX_NICKNAME_CHARS`] characters, none of them control characters.
+/// A nickname: at most [`MAX_NICKNAME_CHARS`] characters, with no control character and no invisible format
+/// character that could make one name pass for another, in the widget or in PingOne's console.
 pub fn is_nickname(nickname: &str) -> bool {
-    nickname.chars().count() <= MAX_NICKNAME_CHARS && !nickname.chars().any(char::is_control)
+    nickname.chars().count() <= MAX_NICKNAME_CHARS && !nickname.chars().any(|c| c.is_control() || is_disguise(c))
 }
+
+/// The Unicode format characters (category Cf) and separators that change how a name reads without showing
+/// themselves: bidirectional marks, embeddings, overrides and isolates, zero-width spaces and word joiners, the
+/// byte-order mark, the soft hyphen, line and paragraph separators, and their rarer kin. The zero-width joiner and
+/// non-joiner are not among them: emoji sequences and Arabic or Indic names need them. Neither are the tag
+/// characters that spell subdivision flags.
+fn is_disguise(c: char) -> bool {
+    DISGUISES.iter().any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// The ranges of [`is_disguise`], as data: a table is smaller in the widget than the same test written as code.
+const DISGUISES: [(char, char); 21] = [
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{0600}', '\u{0605}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{06DD}', '\u{06DD}'),
+    ('\u{070F}', '\u{070F}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08E2}', '\u{08E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200B}'),
+    ('\u{200E}', '\u{200F}'),
+    ('\u{2028}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+];
 
 /// A one-time password as PingOne issues them: 6 to 10 digits.
 pub fn is_otp(otp: &str) -> bool {
@@ -97,6 +132,34 @@ mod tests {
             "a@-x.com",
         ] {
             assert!(!is_email(bad), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_nickname_cannot_hide_characters_that_change_how_it_reads() {
+        for disguised in [
+            "Work\u{202E}enohp",
+            "Work\u{2066}phone\u{2069}",
+            "Wo\u{200B}rk",
+            "\u{FEFF}Work",
+            "Work\u{2028}phone",
+            "Work\u{2029}",
+            "Wo\u{00AD}rk",
+            "Work\u{200E}",
+            "Work\u{061C}",
+            "Wo\u{2060}rk",
+        ] {
+            assert!(!is_nickname(disguised), "{disguised:?} was accepted");
+        }
+        // Joiners make emoji and many scripts' names; tags make subdivision flags.
+        for kept in [
+            "Family \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+            "\u{0645}\u{200C}\u{0646}",
+            "\u{0915}\u{094D}\u{200D}\u{0937}",
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} phone",
+            "Téléphone de travail",
+        ] {
+            assert!(is_nickname(kept), "{kept:?} was refused");
         }
     }
 

@@ -52,7 +52,8 @@ pub fn device_id(raw: &str) -> Result<uuid::Uuid, AppError> {
 }
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy, the last address in `X-Forwarded-For`
-/// that is not one. Addresses a client wrote itself, further left, are never believed.
+/// that is not one. Addresses a client wrote itself, further left, are never believed; nor is anything left of an
+/// entry that does not read as an address, which no trusted proxy wrote.
 pub struct ClientAddress(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientAddress {
@@ -70,14 +71,25 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|address| address.trim().parse::<IpAddr>().ok())
-        .collect::<Vec<_>>();
-    forwarded.into_iter().rev().find(|address| !trusted.contains(address)).unwrap_or(peer)
+    let entries: Vec<&str> =
+        headers.get_all("x-forwarded-for").iter().flat_map(|value| value.to_str().unwrap_or("?").split(',')).collect();
+    for entry in entries.into_iter().rev() {
+        match forwarded_address(entry) {
+            Some(address) if trusted.contains(&address) => continue,
+            Some(address) => return address,
+            None => return peer,
+        }
+    }
+    peer
+}
+
+/// An `X-Forwarded-For` entry in the forms that balancers write: `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1`,
+/// `[2001:db8::1]` or `[2001:db8::1]:4711`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    let bracketed = entry.strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
+    let address = entry.parse::<IpAddr>().or_else(|_| bracketed.unwrap_or_default().parse::<IpAddr>());
+    address.ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|address| address.ip()))
 }
 
 /// What a `POST /devices` asks for, selected by its content type as PingOne selects it.
@@ -196,5 +208,20 @@ mod tests {
             "192.0.2.1".parse::<IpAddr>().expect("an address")
         );
         assert_eq!(client_address(balancer, &HeaderMap::new(), &[balancer]), balancer);
+    }
+
+    #[test]
+    fn a_balancer_that_writes_ports_is_read_and_an_unreadable_entry_stops_the_walk() {
+        let balancer: IpAddr = "10.0.0.5".parse().expect("an address");
+        let address = |text: &str| text.parse::<IpAddr>().expect("an address");
+        // The client forged the left entry; the balancer appended the client's own, with its port.
+        let with_port = forwarded("6.6.6.6, 198.51.100.7:51000");
+        assert_eq!(client_address(balancer, &with_port, &[balancer]), address("198.51.100.7"));
+        let v6 = forwarded("6.6.6.6, [2001:db8::7]:443");
+        assert_eq!(client_address(balancer, &v6, &[balancer]), address("2001:db8::7"));
+        let bracketed = forwarded("6.6.6.6, [2001:db8::8]");
+        assert_eq!(client_address(balancer, &bracketed, &[balancer]), address("2001:db8::8"));
+        let unreadable = forwarded("6.6.6.6, unknown");
+        assert_eq!(client_address(balancer, &unreadable, &[balancer]), balancer, "nothing left of it is believed");
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::{ExposeSecret, SecretString};
@@ -62,18 +62,29 @@ fn gateway_user(
     secret_header: &HeaderName,
     secret: &SecretString,
 ) -> Result<String, &'static str> {
-    let presented = headers.get(secret_header).ok_or("no gateway secret")?.as_bytes();
+    let presented = only(headers, secret_header).ok_or("no gateway secret, or two")?.as_bytes();
     if !bool::from(presented.ct_eq(secret.expose_secret().as_bytes())) {
         return Err("a wrong gateway secret");
     }
-    let user = headers.get(user_header).and_then(|value| value.to_str().ok()).ok_or("no user header")?;
+    let user = only(headers, user_header).and_then(|value| value.to_str().ok()).ok_or("no user header, or two")?;
     user_id(user)
 }
 
-/// PingOne user ids are UUIDs; anything else could reach another path upstream.
+/// The one value of `name`; `None` when there is none, or more than one: which of two would count is a question
+/// that a forger could answer differently from the gateway.
+fn only<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a HeaderValue> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (Some(value), None) => Some(value),
+        _ => None,
+    }
+}
+
+/// PingOne user ids are UUIDs, which PingOne writes in lower case; anything else could reach another path
+/// upstream.
 fn user_id(candidate: &str) -> Result<String, &'static str> {
     match uuid::Uuid::try_parse(candidate) {
-        Ok(_) if candidate.len() == 36 => Ok(candidate.to_owned()),
+        Ok(id) if candidate.len() == 36 => Ok(id.hyphenated().to_string()),
         _ => Err("a user id that is not a UUID"),
     }
 }
@@ -119,14 +130,18 @@ impl BearerVerifier {
     }
 
     async fn user(&self, headers: &HeaderMap) -> Result<String, &'static str> {
-        let token = headers
-            .get(header::AUTHORIZATION)
+        let token = only(headers, &header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
-            .ok_or("no bearer token")?;
+            .ok_or("no bearer token, or two")?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| "an unreadable token header")?;
         if !ALLOWED_ALGORITHMS.contains(&header.alg) {
             return Err("a token algorithm that is not allowed");
+        }
+        // RFC 7515 §4.1.11: a token that names extensions it requires must be refused unless each is understood,
+        // and this verifier understands none.
+        if header.crit.is_some() {
+            return Err("a token with critical header extensions");
         }
         let kid = header.kid.ok_or("a token without kid")?;
         let (algorithm, key) = self.key(&kid).await?;

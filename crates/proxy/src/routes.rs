@@ -28,7 +28,7 @@ use crate::upstream::{UpstreamFailure, UpstreamResponse};
 const MAX_BODY_BYTES: usize = 8 * 1024;
 const NICKNAME_REFUSED: AppError = AppError::InvalidData {
     target: "nickname",
-    message: "A nickname is at most 100 characters, with no control characters.",
+    message: "A nickname is at most 100 characters, with no control characters and no invisible format characters.",
 };
 /// A user has at most 15 active devices in PingOne; an order longer than that is not a real one.
 const MAX_ORDER_ENTRIES: usize = 20;

@@ -81,8 +81,14 @@ async fn bodies_outside_the_contract_are_refused_before_any_upstream_call() {
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_REQUEST")));
     let (status, body) = create(json!({ "type": "TOTP", "policy": { "id": "x" } })).await;
     assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("policy")));
-    let (status, body) = create(json!({ "type": "TOTP", "nickname": "x".repeat(101) })).await;
-    assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("nickname")));
+    for nickname in ["x".repeat(101), "Work \u{202E}enohp".into(), "Wo\u{200B}rk".into(), "\u{FEFF}Work".into()] {
+        let (status, body) = create(json!({ "type": "TOTP", "nickname": nickname })).await;
+        assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("nickname")));
+        let rename = json!({ "nickname": nickname }).to_string();
+        let (status, body) =
+            call(&app, "PUT", &format!("/api/devices/{DEVICE}/nickname"), "application/json", rename).await;
+        assert_eq!((status, body["details"][0]["target"].as_str()), (StatusCode::BAD_REQUEST, Some("nickname")));
+    }
     let (status, _) = call(&app, "POST", "/api/devices", "text/plain", r#"{"type":"TOTP"}"#.into()).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let (status, body) = create(json!({ "type": "TOTP", "nickname": "x".repeat(9000) })).await;

@@ -189,6 +189,11 @@ fn portal_keys(kids: &[&str]) -> Value {
 }
 
 fn portal_token(user: &str, kid: &str) -> String {
+    portal_token_with(user, kid, |_| {})
+}
+
+/// A portal's token whose header `change` alters before it is signed.
+fn portal_token_with(user: &str, kid: &str, change: impl FnOnce(&mut Header)) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
     let claims = json!({ "iss": PORTAL_ISSUER, "aud": AUDIENCE, "sub": user, "iat": now, "exp": now + 600 });
     let (algorithm, key) = match kid {
@@ -203,6 +208,7 @@ fn portal_token(user: &str, kid: &str) -> String {
     };
     let mut header = Header::new(algorithm);
     header.kid = Some(kid.into());
+    change(&mut header);
     jsonwebtoken::encode(&header, &claims, &key).expect("signed")
 }
 
@@ -285,6 +291,49 @@ async fn a_gateway_header_counts_only_with_the_shared_secret() {
         list(Some(GATEWAY_SECRET), "../../environments").await.expect("answer").status(),
         StatusCode::UNAUTHORIZED
     );
+
+    // PingOne writes user ids in lower case and answers 404 for another case: the proxy writes them its way.
+    let shouted = list(Some(GATEWAY_SECRET), &user.to_uppercase()).await.expect("answer");
+    assert_eq!(shouted.status(), StatusCode::OK);
+
+    // Two of either header: which one counts is a question that a forger could answer differently.
+    let twice = |name: &str, first: &str, second: &str| {
+        let request = setup.http.get(format!("{}/api/devices", setup.proxy));
+        let request = [("X-Authenticated-User", user.as_str()), ("X-Gateway-Secret", GATEWAY_SECRET)]
+            .into_iter()
+            .filter(|(header, _)| *header != name)
+            .fold(request, |request, (header, value)| request.header(header, value));
+        request.header(name, first).header(name, second).send()
+    };
+    let two_users = twice("X-Authenticated-User", &user, "00000000-0000-4000-8000-000000000000");
+    assert_eq!(two_users.await.expect("answer").status(), StatusCode::UNAUTHORIZED);
+    let two_secrets = twice("X-Gateway-Secret", GATEWAY_SECRET, GATEWAY_SECRET);
+    assert_eq!(two_secrets.await.expect("answer").status(), StatusCode::UNAUTHORIZED, "even two right ones");
+}
+
+#[tokio::test]
+async fn a_token_that_requires_an_unknown_extension_is_refused() {
+    let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
+    let setup = start(|_| {
+        Identity::Bearer(Bearer {
+            jwks_url: keys.url.clone(),
+            issuer: PORTAL_ISSUER.into(),
+            audience: AUDIENCE.into(),
+            ..Bearer::default()
+        })
+    })
+    .await;
+    let user = setup.info.demo_user_id.clone();
+    assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
+    // RFC 7515 §4.1.11: extensions named in `crit` must be understood, or the token refused.
+    let critical = portal_token_with(&user, "portal-rsa-1", |header| header.crit = Some(vec!["exp-x".into()]));
+    assert_eq!(setup.list_with_token(&critical).await.0, StatusCode::UNAUTHORIZED);
+    let two_tokens = setup
+        .http
+        .get(format!("{}/api/devices", setup.proxy))
+        .header("Authorization", format!("Bearer {}", portal_token(&user, "portal-rsa-1")))
+        .header("Authorization", format!("Bearer {}", portal_token(&user, "portal-rsa-1")));
+    assert_eq!(two_tokens.send().await.expect("answer").status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
