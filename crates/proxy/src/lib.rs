@@ -167,6 +167,7 @@ impl Proxy {
     /// The whole HTTP surface: `/api` and, when configured, the site.
     pub fn app(&self) -> Router {
         let mut api = routes::api()
+            .route_layer(axum::middleware::from_fn(observe::mark_route))
             .with_state(self.state.clone())
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         let origins: Vec<HeaderValue> =
@@ -198,6 +199,7 @@ impl Proxy {
             .route("/healthz", axum::routing::get(observe::healthz))
             .route("/readyz", axum::routing::get(observe::readyz))
             .route("/metrics", axum::routing::get(observe::metrics))
+            .route_layer(axum::middleware::from_fn(observe::mark_route))
             .with_state(self.state.clone());
         let app =
             app.merge(operations).layer(axum::middleware::from_fn_with_state(self.state.clone(), observe::record));

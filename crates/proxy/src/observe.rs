@@ -1,18 +1,24 @@
 //! What operators see: one JSON log line per request with its id, and Prometheus metrics kept per proxy
 //! instance (requests by route and status, upstream latency, worker-token refreshes, limit hits).
 //!
-//! Log lines carry the method, a route with ids folded away, the status and the time taken: never a header, a
-//! body, a token, an OTP, a phone number or an email address.
+//! Log lines and metrics name the route that a request matched (`/api/devices/{id}`), `unmatched` for any other
+//! `/api` path and `site` for the rest: never what the client typed. Log lines carry the method, that route, the
+//! status and the time taken: never a header, a body, a token, an OTP, a phone number or an email address.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::AppState;
 
@@ -29,111 +35,106 @@ pub fn request_id() -> String {
 /// Upstream latency buckets, in seconds.
 const BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
-/// Counters for one proxy instance. A process-wide recorder would mix the counts of several proxies in one
-/// process, as the tests run them.
-#[derive(Default)]
-pub struct Metrics {
-    inner: Mutex<Counts>,
-    /// API requests being served now; a graceful shutdown waits for them.
-    in_flight: std::sync::atomic::AtomicI64,
+/// Requests by the route they matched (`MatchedPath`), never by the path a client typed: a made-up path cannot add
+/// a series, and no label value holds anything a client wrote.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
 }
 
-#[derive(Default)]
-struct Counts {
-    requests: BTreeMap<(String, u16), u64>,
-    upstream_buckets: [u64; BUCKETS.len()],
-    upstream_count: u64,
-    upstream_seconds: f64,
-    token_refreshes: u64,
-    limit_hits: BTreeMap<String, u64>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    action: String,
+}
+
+/// The metrics of one proxy instance, in a registry of its own: a process-wide recorder would mix the counts of
+/// several proxies in one process, as the tests run them. Exposition comes from `prometheus-client`.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    /// API requests being served now; a graceful shutdown waits for them.
+    in_flight: Gauge,
+    upstream: Histogram,
+    token_refreshes: Counter,
+    limit_hits: Family<ActionLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("mfa_proxy_requests", "Requests answered, by matched route and status", requests.clone());
+        let in_flight = Gauge::default();
+        registry.register("mfa_proxy_requests_in_flight", "API requests being served", in_flight.clone());
+        let upstream = Histogram::new(BUCKETS);
+        registry.register("mfa_proxy_upstream_seconds", "Time PingOne took to answer", upstream.clone());
+        let token_refreshes = Counter::default();
+        registry.register("mfa_proxy_token_refreshes", "Worker tokens fetched", token_refreshes.clone());
+        let limit_hits = Family::<ActionLabels, Counter>::default();
+        registry.register("mfa_proxy_limit_hits", "Requests refused by a rate limit, by action", limit_hits.clone());
+        Self { registry, requests, in_flight, upstream, token_refreshes, limit_hits }
+    }
 }
 
 impl Metrics {
-    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub fn request(&self, route: &str, status: StatusCode) {
-        *self.counts().requests.entry((route.to_owned(), status.as_u16())).or_default() += 1;
+    fn request(&self, route: &str, status: StatusCode) {
+        self.requests.get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16() }).inc();
     }
 
     pub fn upstream(&self, took: Duration) {
-        let mut counts = self.counts();
-        let seconds = took.as_secs_f64();
-        for (bucket, bound) in counts.upstream_buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
-        counts.upstream_count += 1;
-        counts.upstream_seconds += seconds;
+        self.upstream.observe(took.as_secs_f64());
     }
 
     pub fn token_refresh(&self) {
-        self.counts().token_refreshes += 1;
+        self.token_refreshes.inc();
     }
 
     pub fn limit_hit(&self, action: &str) {
-        *self.counts().limit_hits.entry(action.to_owned()).or_default() += 1;
+        self.limit_hits.get_or_create(&ActionLabels { action: action.to_owned() }).inc();
     }
 
-    /// The Prometheus text format.
+    /// The OpenMetrics text format.
     pub fn render(&self) -> String {
-        let counts = self.counts();
-        let mut out = String::new();
-        out.push_str("# TYPE mfa_proxy_requests_in_flight gauge\n");
-        let in_flight = self.in_flight.load(std::sync::atomic::Ordering::Relaxed);
-        let _ = writeln!(out, "mfa_proxy_requests_in_flight {in_flight}");
-        out.push_str("# TYPE mfa_proxy_requests_total counter\n");
-        for ((route, status), count) in &counts.requests {
-            let _ = writeln!(out, "mfa_proxy_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
-        }
-        out.push_str("# TYPE mfa_proxy_upstream_seconds histogram\n");
-        for (bound, count) in BUCKETS.iter().zip(counts.upstream_buckets) {
-            let _ = writeln!(out, "mfa_proxy_upstream_seconds_bucket{{le=\"{bound}\"}} {count}");
-        }
-        let _ = writeln!(out, "mfa_proxy_upstream_seconds_bucket{{le=\"+Inf\"}} {}", counts.upstream_count);
-        let _ = writeln!(out, "mfa_proxy_upstream_seconds_sum {}", counts.upstream_seconds);
-        let _ = writeln!(out, "mfa_proxy_upstream_seconds_count {}", counts.upstream_count);
-        out.push_str("# TYPE mfa_proxy_token_refreshes_total counter\n");
-        let _ = writeln!(out, "mfa_proxy_token_refreshes_total {}", counts.token_refreshes);
-        out.push_str("# TYPE mfa_proxy_limit_hits_total counter\n");
-        for (action, count) in &counts.limit_hits {
-            let _ = writeln!(out, "mfa_proxy_limit_hits_total{{action=\"{action}\"}} {count}");
-        }
-        out
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        encode(&mut text, &self.registry).ok();
+        text
     }
 }
 
-/// The route of a path with every id folded to `{id}`, so that labels stay few and carry no ids.
-fn route_of(path: &str) -> String {
-    path.split('/')
-        .map(|segment| if uuid::Uuid::try_parse(segment).is_ok() { "{id}" } else { segment })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The route that a request matched, which the routers' `route_layer` puts on the answer for [`record`] to read.
+#[derive(Clone)]
+struct Route(MatchedPath);
+
+/// Puts the matched route on the answer; a `route_layer`, so it runs only where a route matched.
+pub async fn mark_route(matched: MatchedPath, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(Route(matched));
+    response
 }
 
 /// Gives each request an id, serves it within that id's scope, then logs and counts it.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     let method = request.method().clone();
-    let path = request.uri().path();
-    let route = match path {
-        "/healthz" | "/readyz" | "/metrics" => path.to_owned(),
-        _ if path.starts_with("/api/") => route_of(path),
-        _ => "site".to_owned(),
-    };
+    // What the path says beyond these two classes is the client's to choose, and goes nowhere.
+    let api = request.uri().path().starts_with("/api/");
     let started = Instant::now();
-    let counted = route.starts_with("/api/");
-    if counted {
-        state.metrics.in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if api {
+        state.metrics.in_flight.inc();
     }
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
-    if counted {
-        state.metrics.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    if api {
+        state.metrics.in_flight.dec();
     }
     let status = response.status();
-    state.metrics.request(&route, status);
+    let route = match response.extensions().get::<Route>() {
+        Some(Route(matched)) => matched.as_str(),
+        None if api => "unmatched",
+        None => "site",
+    };
+    state.metrics.request(route, status);
     tracing::info!(
         request_id = %id,
         %method,
@@ -164,7 +165,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    ([("content-type", "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([("content-type", content_type)], state.metrics.render()).into_response()
 }
 
 #[cfg(test)]
@@ -172,25 +174,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_fold_ids_away() {
-        assert_eq!(
-            route_of("/api/devices/1c41a471-3195-4edf-90fd-f9283028ab1a/nickname"),
-            "/api/devices/{id}/nickname"
-        );
-        assert_eq!(route_of("/api/devices"), "/api/devices");
-    }
-
-    #[test]
-    fn metrics_render_in_prometheus_text() {
+    fn metrics_render_in_the_openmetrics_text_format() {
         let metrics = Metrics::default();
         metrics.request("/api/devices", StatusCode::OK);
         metrics.request("/api/devices", StatusCode::OK);
         metrics.upstream(Duration::from_millis(20));
         metrics.limit_hit("Activate");
         let text = metrics.render();
-        assert!(text.contains("mfa_proxy_requests_total{route=\"/api/devices\",status=\"200\"} 2"));
-        assert!(text.contains("mfa_proxy_upstream_seconds_bucket{le=\"0.025\"} 1"));
-        assert!(text.contains("mfa_proxy_upstream_seconds_bucket{le=\"0.01\"} 0"));
-        assert!(text.contains("mfa_proxy_limit_hits_total{action=\"Activate\"} 1"));
+        assert!(text.contains("mfa_proxy_requests_total{route=\"/api/devices\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("mfa_proxy_upstream_seconds_bucket{le=\"0.025\"} 1"), "{text}");
+        assert!(text.contains("mfa_proxy_upstream_seconds_bucket{le=\"0.01\"} 0"), "{text}");
+        assert!(text.contains("mfa_proxy_limit_hits_total{action=\"Activate\"} 1"), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

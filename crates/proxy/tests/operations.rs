@@ -30,8 +30,37 @@ async fn health_readiness_metrics_and_request_ids() {
     assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/api/devices",status="200"} 1"#), "{metrics}");
     assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/api/devices/{id}",status="404"} 1"#), "{metrics}");
     assert!(metrics.contains("mfa_proxy_token_refreshes_total 1"), "{metrics}");
-    assert!(metrics.contains("mfa_proxy_upstream_seconds_count 2"), "the list and the ownership read: {metrics}");
+    assert!(metrics.contains("mfa_proxy_upstream_seconds_count 2"), "the list and the delete: {metrics}");
     assert!(metrics.contains(r#"mfa_proxy_requests_total{route="/readyz",status="200"} 1"#), "{metrics}");
+}
+
+#[tokio::test]
+async fn made_up_paths_add_no_series_and_cannot_break_a_scrape() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (base, _) = start(Config::default()).await;
+    let http = reqwest::Client::new();
+    for attempt in 0..100 {
+        let path = format!("{base}/api/made-up-{attempt}/{}", "x".repeat(attempt * 80));
+        assert_eq!(http.get(path).send().await.expect("answer").status(), StatusCode::NOT_FOUND);
+    }
+    // A quote in a path, sent as written: no client library would send it so.
+    let mut raw = tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.expect("a connection");
+    raw.write_all(b"GET /api/a\"b\"}-{ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("sent");
+    let mut answer = String::new();
+    raw.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+
+    let metrics = http.get(format!("{base}/metrics")).send().await.expect("answer").text().await.expect("text");
+    let series: Vec<&str> = metrics.lines().filter(|line| line.starts_with("mfa_proxy_requests_total")).collect();
+    assert_eq!(series, [r#"mfa_proxy_requests_total{route="unmatched",status="404"} 101"#], "{metrics}");
+    assert!(!metrics.contains("made-up") && !metrics.contains("a\"b"), "no label holds what a client typed");
+    for sample in metrics.lines().filter(|line| !line.starts_with('#')) {
+        let quotes = sample.matches('"').count();
+        assert!(
+            quotes % 2 == 0 && sample.rsplit_once(' ').is_some_and(|(_, value)| value.parse::<f64>().is_ok()),
+            "a sample that does not parse: {sample}"
+        );
+    }
 }
 
 #[tokio::test]
