@@ -1,6 +1,7 @@
-//! Rate limits on what costs money or guesses codes: creating devices (SMS and voice send paid messages),
-//! activating them (each try is a guess at a code) and resending codes. Each is counted per user and per client
-//! address in fixed windows.
+//! Rate limits on every `/api` route, each counted per user and per client address in fixed windows: tightly on
+//! what costs money or guesses codes (creating devices, since SMS and voice send paid messages; activating them,
+//! since each try is a guess at a code; resending codes), and generously on the rest (reading the list and the
+//! configuration; renaming, removing and reordering), so that no one person can spend everyone's PingOne quota.
 //!
 //! A fixed-window counter is a few lines, and it is the same algorithm that a shared store runs with one atomic
 //! `INCR` and `EXPIRE`, so replicas sharing a Redis and a single process limit alike.
@@ -23,6 +24,10 @@ pub enum Action {
     CreatePhone,
     Activate,
     Resend,
+    /// Reading the list or the configuration.
+    Read,
+    /// Renaming, removing or reordering devices.
+    Change,
 }
 
 /// How many of an action fit in a window, per user and per client address.
@@ -43,6 +48,8 @@ pub struct Limits {
     pub create_phone: Rate,
     pub activate: Rate,
     pub resend: Rate,
+    pub read: Rate,
+    pub change: Rate,
 }
 
 impl Default for Limits {
@@ -53,6 +60,10 @@ impl Default for Limits {
             create_phone: Rate { per_user: 3, per_address: 10, window: ten_minutes },
             activate: Rate { per_user: 10, per_address: 50, window: Duration::from_secs(300) },
             resend: Rate { per_user: 3, per_address: 10, window: ten_minutes },
+            // A widget reads twice on load and once after each change; a page of many people behind one address
+            // reads many times that.
+            read: Rate { per_user: 120, per_address: 1200, window: Duration::from_secs(60) },
+            change: Rate { per_user: 60, per_address: 300, window: ten_minutes },
         }
     }
 }
@@ -64,16 +75,20 @@ impl Limits {
             Action::CreatePhone => self.create_phone,
             Action::Activate => self.activate,
             Action::Resend => self.resend,
+            Action::Read => self.read,
+            Action::Change => self.change,
         }
     }
 
     /// Each rate with its setting's name.
-    pub fn named(&self) -> [(&'static str, Rate); 4] {
+    pub fn named(&self) -> [(&'static str, Rate); 6] {
         [
             ("create", self.create),
             ("create_phone", self.create_phone),
             ("activate", self.activate),
             ("resend", self.resend),
+            ("read", self.read),
+            ("change", self.change),
         ]
     }
 }
@@ -214,7 +229,9 @@ mod tests {
 
     fn limiter(per_user: u32, per_address: u32) -> Limiter {
         let rate = Rate { per_user, per_address, window: Duration::from_secs(3600) };
-        Limiter::in_memory(Limits { create: rate, create_phone: rate, activate: rate, resend: rate }, Clock::default())
+        let limits =
+            Limits { create: rate, create_phone: rate, activate: rate, resend: rate, read: rate, change: rate };
+        Limiter::in_memory(limits, Clock::default())
     }
 
     #[tokio::test]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, device_id};
+use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, Order, device_id};
 use crate::limits::Action;
 use crate::offer::EnvironmentOffer;
 use crate::upstream::{UpstreamFailure, UpstreamResponse};
@@ -54,19 +54,29 @@ struct WidgetConfig {
     resend_cooldown_seconds: u32,
 }
 
-async fn config(State(state): State<AppState>, _: CurrentUser) -> Json<WidgetConfig> {
+async fn config(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddress(address): ClientAddress,
+) -> Result<Json<WidgetConfig>, AppError> {
+    state.limit(Action::Read, &user, address).await?;
     let offer = state.offer.offer(&state.upstream, state.policy_id.as_deref(), &state.allowed_types).await;
     let EnvironmentOffer { device_types, phone_extensions } = offer;
-    Json(WidgetConfig {
+    Ok(Json(WidgetConfig {
         device_types,
         phone_extensions,
         issuer: state.issuer.clone(),
         resend_cooldown_seconds: state.resend_cooldown_seconds,
-    })
+    }))
 }
 
 /// The list, with the order expanded so that the widget knows the default device.
-async fn list_devices(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Response, AppError> {
+async fn list_devices(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddress(address): ClientAddress,
+) -> Result<Response, AppError> {
+    state.limit(Action::Read, &user, address).await?;
     forward(&state, Method::GET, &user, "?expand=order", None).await
 }
 
@@ -91,11 +101,18 @@ async fn devices_action(
             if request.order.is_empty() || request.order.len() > MAX_ORDER_ENTRIES {
                 return Err(AppError::InvalidData { target: "order", message: "The order lists 1 to 20 devices." });
             }
-            // The ids are the body's, not the path's: PingOne would not see that one is another person's.
+            let mut ids = Vec::with_capacity(request.order.len());
             for entry in &request.order {
-                ensure_owned(&state, &user, &device_id(&entry.id)?).await?;
+                let id = device_id(&entry.id)?;
+                // Each device once: a repeated id orders nothing more.
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
             }
-            forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_REORDER, to_json(&request)?))).await
+            state.limit(Action::Change, &user, address).await?;
+            ensure_owned(&state, &user, &ids).await?;
+            let order = Order { order: ids.iter().map(|id| IdRef { id: id.to_string() }).collect() };
+            forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_REORDER, to_json(&order)?))).await
         }
     }
 }
@@ -192,11 +209,13 @@ async fn rename_device(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     DeviceId(id): DeviceId,
+    ClientAddress(address): ClientAddress,
     JsonBody(request): JsonBody<Nickname>,
 ) -> Result<Response, AppError> {
     if !validate::is_nickname(&request.nickname) {
         return Err(NICKNAME_REFUSED);
     }
+    state.limit(Action::Change, &user, address).await?;
     forward(&state, Method::PUT, &user, &format!("/{id}/nickname"), Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
 }
 
@@ -204,22 +223,27 @@ async fn delete_device(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     DeviceId(id): DeviceId,
+    ClientAddress(address): ClientAddress,
 ) -> Result<Response, AppError> {
+    state.limit(Action::Change, &user, address).await?;
     forward(&state, Method::DELETE, &user, &format!("/{id}"), None).await
 }
 
-/// Reads the device upstream and checks that it is `user`'s: anything else is a 404, as if it did not exist.
-async fn ensure_owned(state: &AppState, user: &str, id: &uuid::Uuid) -> Result<(), AppError> {
-    let response = state.upstream.send(Method::GET, user, &format!("/{id}"), None).await.map_err(unavailable)?;
-    if response.status == StatusCode::NOT_FOUND {
-        return Err(AppError::NotFound);
-    }
+/// Reads `user`'s devices upstream, once, and checks that each of `ids` is among them: anything else is a 404, as
+/// if it did not exist.
+async fn ensure_owned(state: &AppState, user: &str, ids: &[uuid::Uuid]) -> Result<(), AppError> {
+    let response = state.upstream.send(Method::GET, user, "", None).await.map_err(unavailable)?;
     if !response.status.is_success() {
         return answer(response).map(drop);
     }
-    let owner = response.body.as_ref().and_then(|device| device["user"]["id"].as_str());
-    if owner != Some(user) {
-        tracing::warn!("a device read for one user belongs to another");
+    let devices = response.body.as_ref().and_then(|list| list["_embedded"]["devices"].as_array());
+    let owned = |id: &uuid::Uuid| {
+        devices.into_iter().flatten().any(|device| {
+            device["id"].as_str() == Some(&id.to_string())
+                && device["user"]["id"].as_str().is_none_or(|owner| owner == user)
+        })
+    };
+    if !ids.iter().all(owned) {
         return Err(AppError::NotFound);
     }
     Ok(())

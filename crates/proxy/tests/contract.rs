@@ -291,6 +291,30 @@ async fn a_change_to_a_device_is_one_upstream_call() {
 }
 
 #[tokio::test]
+async fn a_reorder_is_checked_with_one_list_and_names_each_device_once() {
+    let proxy = start(Config::default()).await;
+    let demo_user = pingone_simulator::Fixture::demo().demo_user_id;
+    let worker = Worker::connect(proxy.simulator_url()).await;
+    let id = worker.device_of(&demo_user, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
+    let simulator = proxy.simulator();
+    let before = simulator.requests().await.len();
+    let order = json!({ "order": vec![json!({ "id": id }); 20] }).to_string();
+    let (status, body) = proxy.post("/devices", "application/vnd.pingidentity.devices.reorder+json", &order).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let upstream = simulator.requests().await;
+    let calls: Vec<String> = upstream[before..]
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|path| path.contains("/devices")))
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap_or(""), r["path"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(calls.len(), 2, "one list and one reorder, not one read per id: {calls:?}");
+    assert!(
+        calls[0].starts_with("GET ") && calls[1].starts_with("POST ") && calls[1].ends_with("/devices"),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
 async fn another_users_device_is_out_of_reach_for_every_method() {
     let proxy = start(Config::default()).await;
     let upstream = Worker::connect(proxy.simulator_url()).await;

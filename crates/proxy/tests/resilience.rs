@@ -180,3 +180,49 @@ async fn the_address_limit_believes_x_forwarded_for_only_from_a_trusted_proxy() 
         "a client cannot escape its limit by naming another address"
     );
 }
+
+#[tokio::test]
+async fn one_persons_flood_of_reads_and_changes_spends_only_their_own_allowance() {
+    use mfa_enroll_proxy::{Gateway, Identity, Limits, Rate};
+    const SECRET: &str = "a-gateway-secret-of-at-least-32-characters";
+    let info = support::standalone_simulator().await;
+    let simulator = testkit::Control::at(&info.auth_url);
+    let (flooder, neighbour) =
+        (simulator.new_user("flood@example.com").await, simulator.new_user("bo@example.com").await);
+    let three = Rate { per_user: 3, per_address: 100, window: Duration::from_secs(3600) };
+    let config = Config {
+        upstream: support::upstream(&info, mfa_enroll_proxy::TokenAuth::Basic),
+        identity: Identity::Header(Gateway {
+            user_header: "x-user".into(),
+            secret_header: "x-gateway-secret".into(),
+            secret: SECRET.to_owned().into(),
+            secret_file: None,
+        }),
+        limits: Limits { read: three, change: three, ..Limits::default() },
+        clock: support::standing_clock(),
+        ..Config::default()
+    };
+    let proxy = support::start(config).await;
+    let as_user = |request: reqwest::RequestBuilder, user: &str| {
+        request.header("x-user", user).header("x-gateway-secret", SECRET).send()
+    };
+    let list = |user: String| as_user(proxy.http.get(format!("{}/api/devices", proxy.base)), &user);
+    let config_of = |user: String| as_user(proxy.http.get(format!("{}/api/config", proxy.base)), &user);
+    assert_eq!(list(flooder.clone()).await.expect("answer").status(), StatusCode::OK);
+    assert_eq!(config_of(flooder.clone()).await.expect("answer").status(), StatusCode::OK);
+    assert_eq!(list(flooder.clone()).await.expect("answer").status(), StatusCode::OK);
+    let limited = list(flooder.clone()).await.expect("answer");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the fourth read of the window");
+    assert!(limited.headers().contains_key("retry-after"));
+    for _ in 0..3 {
+        assert_eq!(list(neighbour.clone()).await.expect("answer").status(), StatusCode::OK, "the neighbour reads on");
+    }
+
+    let unknown = "1c41a471-3195-4edf-90fd-f9283028ab1a";
+    let delete = |user: String| as_user(proxy.http.delete(format!("{}/api/devices/{unknown}", proxy.base)), &user);
+    for _ in 0..3 {
+        assert_eq!(delete(flooder.clone()).await.expect("answer").status(), StatusCode::NOT_FOUND);
+    }
+    assert_eq!(delete(flooder.clone()).await.expect("answer").status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(delete(neighbour.clone()).await.expect("answer").status(), StatusCode::NOT_FOUND, "counted apart");
+}
