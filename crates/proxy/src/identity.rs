@@ -159,20 +159,34 @@ impl BearerVerifier {
         user_id(&claims.claims.sub)
     }
 
-    /// The key for `kid`, refetching the JWKS when it is unknown and the last fetch is old enough.
+    /// The key for `kid`, refetching the JWKS when it is unknown and the last fetch is old enough. The cache is
+    /// locked only to read it, to claim the refetch and to store what came: while the identity provider answers,
+    /// every token with a known key is verified as usual.
     async fn key(&self, kid: &str) -> Result<(Algorithm, DecodingKey), &'static str> {
         if let Some(found) = self.keys.read().await.keys.get(kid) {
             return Ok(found.clone());
         }
+        {
+            let mut cache = self.keys.write().await;
+            if let Some(found) = cache.keys.get(kid) {
+                return Ok(found.clone());
+            }
+            let now = self.clock.time();
+            if cache.fetched_at.is_some_and(|at| now.duration_since(at).unwrap_or_default() < self.refetch_interval) {
+                return Err("an unknown kid, and the keys were fetched moments ago");
+            }
+            cache.fetched_at = Some(now);
+        }
+        // A failed fetch keeps the keys there are.
+        let keys = self.fetch_keys().await?;
+        tracing::info!(keys = keys.len(), "fetched the JWKS");
         let mut cache = self.keys.write().await;
-        if let Some(found) = cache.keys.get(kid) {
-            return Ok(found.clone());
-        }
-        let now = self.clock.time();
-        if cache.fetched_at.is_some_and(|at| now.duration_since(at).unwrap_or_default() < self.refetch_interval) {
-            return Err("an unknown kid, and the keys were fetched moments ago");
-        }
-        cache.fetched_at = Some(now);
+        cache.keys = keys;
+        cache.keys.get(kid).cloned().ok_or("an unknown kid")
+    }
+
+    /// The allowed keys that the JWKS publishes now, by `kid`.
+    async fn fetch_keys(&self) -> Result<HashMap<String, (Algorithm, DecodingKey)>, &'static str> {
         let set: JwkSet = self
             .http
             .get(&self.jwks_url)
@@ -182,18 +196,13 @@ impl BearerVerifier {
             .json()
             .await
             .map_err(|_| "the JWKS is not readable")?;
-        cache.keys = set
-            .keys
-            .iter()
-            .filter_map(|jwk| {
-                let kid = jwk.common.key_id.clone()?;
-                let algorithm = algorithm_of(jwk)?;
-                let key = DecodingKey::from_jwk(jwk).ok()?;
-                ALLOWED_ALGORITHMS.contains(&algorithm).then_some((kid, (algorithm, key)))
-            })
-            .collect();
-        tracing::info!(keys = cache.keys.len(), "fetched the JWKS");
-        cache.keys.get(kid).cloned().ok_or("an unknown kid")
+        let allowed = |jwk: &Jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            let algorithm = algorithm_of(jwk)?;
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            ALLOWED_ALGORITHMS.contains(&algorithm).then_some((kid, (algorithm, key)))
+        };
+        Ok(set.keys.iter().filter_map(allowed).collect())
     }
 }
 

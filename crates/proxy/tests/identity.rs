@@ -144,29 +144,37 @@ async fn every_bearer_attack_is_a_401() {
     assert_eq!(setup.list_with_token(&valid).await.0, StatusCode::OK, "the valid token still works");
 }
 
-/// A portal's own identity provider on 127.0.0.1: it serves a JWKS that the test can change, and counts fetches.
+/// A portal's own identity provider on 127.0.0.1: it serves a JWKS that the test can change, as slowly as the
+/// test asks, and counts fetches.
 struct KeyServer {
     url: String,
     keys: Arc<Mutex<Value>>,
     fetches: Arc<AtomicUsize>,
+    /// How long each answer waits before it is sent.
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl KeyServer {
     async fn start(keys: Value) -> Self {
         let (keys, fetches) = (Arc::new(Mutex::new(keys)), Arc::new(AtomicUsize::new(0)));
-        let (served, counted) = (keys.clone(), fetches.clone());
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let (served, counted, waited) = (keys.clone(), fetches.clone(), delay.clone());
         let app = axum::Router::new().route(
             "/jwks",
             axum::routing::get(move || {
                 counted.fetch_add(1, Ordering::SeqCst);
                 let body = served.lock().expect("the key set").clone();
-                async move { axum::Json(body) }
+                let delay = *waited.lock().expect("the delay");
+                async move {
+                    tokio::time::sleep(delay).await;
+                    axum::Json(body)
+                }
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let url = format!("http://{}/jwks", listener.local_addr().expect("bound"));
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, keys, fetches }
+        Self { url, keys, fetches, delay }
     }
 
     fn fetches(&self) -> usize {
@@ -260,6 +268,42 @@ async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
     );
     assert_eq!(setup.list_with_token(&portal_token(&user, "forged-again")).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(keys.fetches(), 2);
+}
+
+#[tokio::test]
+async fn a_refetch_in_flight_holds_up_no_token_whose_key_is_known() {
+    let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
+    let clock = Clock::set_at(SystemTime::now());
+    let setup = start_on(clock.clone(), |_| {
+        Identity::Bearer(Bearer {
+            jwks_url: keys.url.clone(),
+            issuer: PORTAL_ISSUER.into(),
+            audience: AUDIENCE.into(),
+            ..Bearer::default()
+        })
+    })
+    .await;
+    let user = setup.info.demo_user_id.clone();
+    assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
+
+    // The identity provider turns slow, and a token with an unknown key asks it for the keys again.
+    *keys.delay.lock().expect("the delay") = Duration::from_secs(3);
+    clock.advance(Duration::from_secs(Bearer::default().jwks_refetch_seconds));
+    let unknown = {
+        let request = setup.http.get(format!("{}/api/devices", setup.proxy));
+        tokio::spawn(request.bearer_auth(portal_token(&user, "rotated-in")).send())
+    };
+    for _ in 0..200 {
+        if keys.fetches() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(keys.fetches(), 2, "the unknown key refetched the keys");
+    assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
+    assert!(!unknown.is_finished(), "a token with a known key was verified while the refetch was still in flight");
+    let refused = unknown.await.expect("the task").expect("an answer");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
