@@ -7,7 +7,9 @@
 //! `INCR` and `EXPIRE`, so replicas sharing a Redis and a single process limit alike.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -130,9 +132,99 @@ impl Clock {
 
 /// Where the counts live: this process's memory, or a Redis that every replica shares.
 pub enum Store {
-    /// Per action and subject, the current window's index and count.
-    Memory(Mutex<HashMap<(Action, String), (u64, u32)>>),
+    Memory(Arc<MemoryCounts>),
     Redis(redis::aio::ConnectionManager),
+}
+
+/// Shards of the in-memory counts: requests for different subjects rarely wait on the same lock.
+const SHARDS: usize = 16;
+/// At most this many subjects are counted at once in memory (about a hundred bytes each): a flood of made-up
+/// subjects cannot grow the proxy without end.
+const MAX_SUBJECTS: usize = 500_000;
+/// How often the counts of windows that have ended are dropped.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
+/// One subject's count in its current window.
+struct Count {
+    /// The second (on the limiter's clock) at which the window ends.
+    ends: u64,
+    count: u32,
+}
+
+/// The counts of this process: sharded, bounded, and swept on a timer of the windows that have ended, so that no
+/// request ever scans them.
+pub struct MemoryCounts {
+    shards: [Mutex<HashMap<(Action, String), Count>>; SHARDS],
+    hasher: std::hash::RandomState,
+    /// Subjects counted in every shard together.
+    subjects: AtomicUsize,
+    capacity: usize,
+}
+
+impl MemoryCounts {
+    fn new(capacity: usize) -> Self {
+        Self {
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            hasher: std::hash::RandomState::new(),
+            subjects: AtomicUsize::new(0),
+            capacity,
+        }
+    }
+
+    /// Adds one to `key`'s count in the window that ends at `ends`; `None` when the key is new and the store full.
+    fn add(&self, key: (Action, String), now: u64, ends: u64) -> Option<u32> {
+        let shard = &self.shards[self.hasher.hash_one(&key) as usize % SHARDS];
+        let mut counts = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !counts.contains_key(&key) {
+            if self.subjects.load(Ordering::Relaxed) >= self.capacity {
+                return None;
+            }
+            self.subjects.fetch_add(1, Ordering::Relaxed);
+        }
+        let entry = counts.entry(key).or_insert(Count { ends, count: 0 });
+        if entry.ends <= now {
+            *entry = Count { ends, count: 0 };
+        }
+        entry.count += 1;
+        Some(entry.count)
+    }
+
+    /// Drops the counts of windows that have ended by `now`.
+    fn sweep(&self, now: u64) {
+        for shard in &self.shards {
+            let mut counts = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let before = counts.len();
+            counts.retain(|_, count| count.ends > now);
+            self.subjects.fetch_sub(before - counts.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// How many subjects are counted now.
+    pub fn len(&self) -> usize {
+        self.subjects.load(Ordering::Relaxed)
+    }
+}
+
+/// Sweeps `counts` every [`SWEEP_EVERY`] for as long as the limiter that holds them lives.
+async fn sweep_on_a_timer(counts: std::sync::Weak<MemoryCounts>, clock: Clock) {
+    let mut timer = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        timer.tick().await;
+        let Some(counts) = counts.upgrade() else { return };
+        counts.sweep(clock.now());
+    }
+}
+
+/// What an address counts as: an IPv4 address as itself (an IPv4-mapped IPv6 address too), an IPv6 address by its
+/// /64, the smallest block that one subscriber is given, so that the addresses of one block count as one client.
+fn address_subject(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => format!("{}/64", std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
 }
 
 /// Counts one hit atomically and sets the key to expire with its window.
@@ -146,8 +238,15 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A limiter whose counts are in this process's memory, swept on a timer; it must start within a Tokio runtime.
     pub fn in_memory(limits: Limits, clock: Clock) -> Self {
-        Self { limits, store: Store::Memory(Mutex::new(HashMap::new())), clock }
+        Self::in_memory_for(limits, clock, MAX_SUBJECTS)
+    }
+
+    fn in_memory_for(limits: Limits, clock: Clock, capacity: usize) -> Self {
+        let counts = Arc::new(MemoryCounts::new(capacity));
+        tokio::spawn(sweep_on_a_timer(Arc::downgrade(&counts), clock.clone()));
+        Self { limits, store: Store::Memory(counts), clock }
     }
 
     /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it; the error says why
@@ -164,10 +263,11 @@ impl Limiter {
         let window = rate.window.as_secs().max(1);
         let now = self.clock.now();
         let index = now / window;
-        let subjects = [(format!("user:{user}"), rate.per_user), (format!("address:{address}"), rate.per_address)];
+        let subjects =
+            [(format!("user:{user}"), rate.per_user), (format!("address:{}", address_subject(address)), rate.per_address)];
         let mut over = false;
         for (subject, limit) in subjects {
-            let count = self.count(action, subject, index, window).await?;
+            let count = self.count(action, subject, now, index, window).await?;
             over |= count > limit;
         }
         if over {
@@ -178,21 +278,13 @@ impl Limiter {
     }
 
     /// Adds one to the count of `subject` in window `index`, and returns the new count.
-    async fn count(&self, action: Action, subject: String, index: u64, window: u64) -> Result<u32, AppError> {
+    async fn count(&self, action: Action, subject: String, now: u64, index: u64, window: u64) -> Result<u32, AppError> {
         match &self.store {
-            Store::Memory(windows) => {
-                let mut windows = windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if windows.len() > 100_000 {
-                    windows.retain(|_, (at, _)| *at == index);
-                }
-                let (at, count) = windows.entry((action, subject)).or_insert((index, 0));
-                if *at != index {
-                    *at = index;
-                    *count = 0;
-                }
-                *count += 1;
-                Ok(*count)
-            }
+            Store::Memory(counts) => counts.add((action, subject), now, (index + 1) * window).ok_or_else(|| {
+                // Closed, not open: a store full of made-up subjects lets no new one through until the sweep.
+                tracing::warn!(subjects = counts.len(), "the rate-limit counts are full");
+                AppError::RequestLimited { retry_after_seconds: SWEEP_EVERY.as_secs() }
+            }),
             Store::Redis(connection) => {
                 let key = format!("mfa-enroll:limit:{action:?}:{subject}:{index}");
                 let mut connection = connection.clone();
@@ -263,6 +355,54 @@ mod tests {
         ));
         assert!(limiter.check(Action::Activate, "bob", address).await.is_ok());
         assert!(limiter.check(Action::Resend, "alice", address).await.is_ok(), "actions are counted apart");
+    }
+
+    #[tokio::test]
+    async fn the_addresses_of_one_ipv6_64_count_as_one_client() {
+        let limiter = limiter(100, 2);
+        let address = |text: &str| text.parse::<IpAddr>().expect("an address");
+        assert!(limiter.check(Action::Create, "a", address("2001:db8:1:2::1")).await.is_ok());
+        assert!(limiter.check(Action::Create, "b", address("2001:db8:1:2:ffff::9")).await.is_ok());
+        assert!(limiter.check(Action::Create, "c", address("2001:db8:1:2::3")).await.is_err(), "the same /64");
+        assert!(limiter.check(Action::Create, "d", address("2001:db8:1:3::1")).await.is_ok(), "the next /64");
+        let mapped = address("::ffff:192.0.2.7");
+        assert!(limiter.check(Action::Resend, "e", address("192.0.2.7")).await.is_ok());
+        assert!(limiter.check(Action::Resend, "f", mapped).await.is_ok());
+        assert!(limiter.check(Action::Resend, "g", mapped).await.is_err(), "an IPv4-mapped address is its IPv4 one");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_counts_of_ended_windows_are_swept_on_a_timer() {
+        let rate = Rate { per_user: 5, per_address: 5_000, window: Duration::from_secs(60) };
+        let clock = Clock::set_at(UNIX_EPOCH + Duration::from_secs(60 * 1000));
+        let limiter = Limiter::in_memory(Limits { read: rate, ..Limits::default() }, clock.clone());
+        let Store::Memory(counts) = &limiter.store else { panic!("in memory") };
+        let address = IpAddr::from([192, 0, 2, 1]);
+        for user in 0..1000 {
+            assert!(limiter.check(Action::Read, &format!("user-{user}"), address).await.is_ok());
+        }
+        assert_eq!(counts.len(), 1001, "a thousand people and their one address");
+        tokio::time::sleep(SWEEP_EVERY * 2).await;
+        assert_eq!(counts.len(), 1001, "the window has not ended: nothing is swept");
+        clock.advance(Duration::from_secs(60));
+        tokio::time::sleep(SWEEP_EVERY * 2).await;
+        assert_eq!(counts.len(), 0, "the ended window's counts are gone without a request");
+    }
+
+    #[tokio::test]
+    async fn a_full_store_refuses_new_subjects_and_counts_known_ones() {
+        let rate = Rate { per_user: 5, per_address: 5, window: Duration::from_secs(60) };
+        let limits = Limits { read: rate, ..Limits::default() };
+        let limiter = Limiter::in_memory_for(limits, Clock::set_at(UNIX_EPOCH), 4);
+        let address = IpAddr::from([192, 0, 2, 1]);
+        for user in ["a", "b", "c"] {
+            assert!(limiter.check(Action::Read, user, address).await.is_ok());
+        }
+        assert!(matches!(
+            limiter.check(Action::Read, "d", address).await,
+            Err(AppError::RequestLimited { retry_after_seconds: 10 })
+        ));
+        assert!(limiter.check(Action::Read, "a", address).await.is_ok(), "a counted person is counted on");
     }
 
     #[tokio::test]
