@@ -213,6 +213,8 @@ impl Proxy {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = self.app().into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let state = self.state.clone();
+        tokio::spawn(async move { state.upstream.warm_up().await });
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await
     }
 }

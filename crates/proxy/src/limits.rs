@@ -263,8 +263,10 @@ impl Limiter {
         let window = rate.window.as_secs().max(1);
         let now = self.clock.now();
         let index = now / window;
-        let subjects =
-            [(format!("user:{user}"), rate.per_user), (format!("address:{}", address_subject(address)), rate.per_address)];
+        let subjects = [
+            (format!("user:{user}"), rate.per_user),
+            (format!("address:{}", address_subject(address)), rate.per_address),
+        ];
         let mut over = false;
         for (subject, limit) in subjects {
             let count = self.count(action, subject, now, index, window).await?;

@@ -21,6 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::AppState;
+use crate::upstream::Readiness;
 
 tokio::task_local! {
     /// The id of the request being served, which upstream calls carry as `X-Ping-External-Transaction-ID`.
@@ -153,12 +154,14 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when a worker token can be had: the upstream and the credentials both work.
+/// Ready when the last known state of the worker token is good: the upstream and the credentials both worked.
+/// It asks PingOne nothing, so that probes cannot hammer a failing token endpoint.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.upstream.ready().await {
-        Ok(()) => "ready".into_response(),
-        Err(failure) => {
-            tracing::warn!(%failure, "not ready");
+    match state.upstream.readiness() {
+        Readiness::Ready => "ready".into_response(),
+        Readiness::Starting => (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response(),
+        Readiness::Failing(reason) => {
+            tracing::warn!(reason, "not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
         }
     }

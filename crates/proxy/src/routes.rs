@@ -273,7 +273,9 @@ async fn forward(
 fn unavailable(failure: UpstreamFailure) -> AppError {
     match failure {
         UpstreamFailure::TimedOut => AppError::UpstreamTimeout,
-        UpstreamFailure::Unavailable(_) | UpstreamFailure::TokenRefused(_) => AppError::UpstreamUnavailable,
+        UpstreamFailure::Unavailable(_)
+        | UpstreamFailure::TokenRefused(_)
+        | UpstreamFailure::TokenEndpointFailed(_) => AppError::UpstreamUnavailable,
     }
 }
 

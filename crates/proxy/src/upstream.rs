@@ -18,6 +18,11 @@ use crate::observe::Metrics;
 
 /// A token is refreshed this long before PingOne says it expires, so that it never expires in flight.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// After a refresh fails, every request for the next this long gets the same failure, without asking again: a
+/// failing token endpoint is asked once per back-off, however many people are waiting.
+const TOKEN_BACKOFF: Duration = Duration::from_secs(5);
+/// Requests waiting for a worker token beyond this many fail at once rather than queue behind a slow endpoint.
+const MAX_TOKEN_WAITERS: usize = 256;
 /// Idempotent reads and deletes are tried this many times in all on a 5xx or a connection error.
 const IDEMPOTENT_ATTEMPTS: u32 = 3;
 /// The first backoff; each next one doubles, plus up to as much again of jitter.
@@ -31,14 +36,37 @@ pub struct UpstreamClient {
     client_id: String,
     client_secret: SecretString,
     token_auth: TokenAuth,
-    /// One refresh at a time: concurrent requests wait on this lock and then share the new token.
-    token: Mutex<Option<WorkerToken>>,
+    /// One refresh at a time: concurrent requests wait on this lock and then share its outcome, the token or the
+    /// failure.
+    token: Mutex<TokenState>,
+    /// Requests waiting for the lock above now.
+    waiting: std::sync::atomic::AtomicUsize,
+    /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
+    /// first, the failure's reason after a failed one.
+    last_refresh: std::sync::Mutex<Option<Result<(), String>>>,
     metrics: Arc<Metrics>,
+}
+
+/// The worker token as last fetched, and the last refresh's failure while its back-off lasts.
+#[derive(Default)]
+struct TokenState {
+    token: Option<WorkerToken>,
+    failed: Option<(Instant, UpstreamFailure)>,
 }
 
 struct WorkerToken {
     value: SecretString,
     refresh_at: Instant,
+}
+
+/// What `/readyz` reports: the last known state of the worker token, found without asking PingOne.
+pub enum Readiness {
+    /// A worker token is held and fresh.
+    Ready,
+    /// No token has been asked for yet.
+    Starting,
+    /// The last refresh failed, for this reason.
+    Failing(String),
 }
 
 /// The environment-wide resources that the proxy reads: the MFA settings and the device policy.
@@ -56,12 +84,15 @@ pub struct UpstreamResponse {
 }
 
 /// Why no answer came back.
+#[derive(Clone)]
 pub enum UpstreamFailure {
     /// Connection refused or reset, or an unreadable answer.
     Unavailable(String),
     TimedOut,
-    /// The token endpoint refused the worker credentials.
+    /// The token endpoint refused the worker credentials (a 4xx).
     TokenRefused(StatusCode),
+    /// The token endpoint failed (a 5xx), credentials unknown.
+    TokenEndpointFailed(StatusCode),
 }
 
 #[derive(Deserialize)]
@@ -87,7 +118,9 @@ impl UpstreamClient {
             client_id: pingone.client_id.clone(),
             client_secret: pingone.client_secret.clone(),
             token_auth: pingone.token_auth,
-            token: Mutex::new(None),
+            token: Mutex::new(TokenState::default()),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            last_refresh: std::sync::Mutex::new(None),
             metrics,
         }
     }
@@ -151,9 +184,20 @@ impl UpstreamClient {
         self.send_once(method, url, &token, body).await
     }
 
-    /// Whether a worker token can be had now.
-    pub async fn ready(&self) -> Result<(), UpstreamFailure> {
-        self.worker_token().await.map(drop)
+    /// Fetches the first worker token, so that `/readyz` has something to report before the first request.
+    pub async fn warm_up(&self) {
+        if let Err(failure) = self.worker_token().await {
+            tracing::warn!(%failure, "no worker token at start");
+        }
+    }
+
+    /// The last known state of the worker token, as the last refresh left it; asks PingOne nothing.
+    pub fn readiness(&self) -> Readiness {
+        match &*self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            None => Readiness::Starting,
+            Some(Ok(())) => Readiness::Ready,
+            Some(Err(reason)) => Readiness::Failing(reason.clone()),
+        }
     }
 
     async fn send_once(
@@ -181,12 +225,61 @@ impl UpstreamClient {
         Ok(UpstreamResponse { status, body, retry_after })
     }
 
-    /// The cached worker token, or a new one when it is missing or close to expiry.
+    /// The cached worker token, or a new one when it is missing or close to expiry. One refresh runs at a time and
+    /// its outcome, a failure too, is shared: a failure for [`TOKEN_BACKOFF`], during which nobody asks again.
     async fn worker_token(&self) -> Result<SecretString, UpstreamFailure> {
-        let mut cached = self.token.lock().await;
-        if let Some(token) = cached.as_ref().filter(|token| token.refresh_at > Instant::now()) {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_TOKEN_WAITERS {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(UpstreamFailure::Unavailable("too many requests waiting for a worker token".into()));
+        }
+        let mut state = self.token.lock().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        if let Some(token) = state.token.as_ref().filter(|token| token.refresh_at > Instant::now()) {
             return Ok(token.value.clone());
         }
+        if let Some((at, failure)) = &state.failed
+            && at.elapsed() < TOKEN_BACKOFF
+        {
+            return Err(failure.clone());
+        }
+        let fetched = self.fetch_token().await;
+        *self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(fetched.as_ref().map(drop).map_err(ToString::to_string));
+        match fetched {
+            Ok((value, lifetime)) => {
+                state.failed = None;
+                // Refreshed well before it expires, but never more than halfway through its life: a short-lived
+                // token is not fetched again for every call.
+                let margin = EXPIRY_MARGIN.min(lifetime / 2);
+                state.token =
+                    Some(WorkerToken { value: value.clone(), refresh_at: Instant::now() + lifetime - margin });
+                Ok(value)
+            }
+            Err(failure) => {
+                state.failed = Some((Instant::now(), failure.clone()));
+                Err(failure)
+            }
+        }
+    }
+
+    /// Asks the token endpoint for a worker token and its lifetime, again after a 5xx or a connection error, as
+    /// reads are.
+    async fn fetch_token(&self) -> Result<(SecretString, Duration), UpstreamFailure> {
+        let mut attempt = 1;
+        loop {
+            let outcome = self.fetch_token_once().await;
+            let retryable =
+                matches!(outcome, Err(UpstreamFailure::Unavailable(_) | UpstreamFailure::TokenEndpointFailed(_)));
+            if !retryable || attempt >= IDEMPOTENT_ATTEMPTS {
+                return outcome;
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn fetch_token_once(&self) -> Result<(SecretString, Duration), UpstreamFailure> {
         let request = self.http.post(&self.token_url);
         let secret = self.client_secret.expose_secret();
         let request = match self.token_auth {
@@ -200,22 +293,23 @@ impl UpstreamClient {
             ]),
         };
         let response = request.send().await.map_err(failure)?;
-        if !response.status().is_success() {
-            return Err(UpstreamFailure::TokenRefused(response.status()));
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(UpstreamFailure::TokenEndpointFailed(status));
+        }
+        if !status.is_success() {
+            return Err(UpstreamFailure::TokenRefused(status));
         }
         let token: TokenResponse = response.json().await.map_err(failure)?;
         self.metrics.token_refresh();
-        let lifetime = Duration::from_secs(token.expires_in).saturating_sub(EXPIRY_MARGIN);
-        let value = SecretString::from(token.access_token);
-        *cached = Some(WorkerToken { value: value.clone(), refresh_at: Instant::now() + lifetime });
-        Ok(value)
+        Ok((SecretString::from(token.access_token), Duration::from_secs(token.expires_in)))
     }
 
     /// Drops the cached token if it is still the one that was refused; a newer one stays.
     async fn forget_token(&self, refused: &SecretString) {
-        let mut cached = self.token.lock().await;
-        if cached.as_ref().is_some_and(|token| token.value.expose_secret() == refused.expose_secret()) {
-            *cached = None;
+        let mut state = self.token.lock().await;
+        if state.token.as_ref().is_some_and(|token| token.value.expose_secret() == refused.expose_secret()) {
+            state.token = None;
         }
     }
 }
@@ -226,6 +320,7 @@ impl std::fmt::Display for UpstreamFailure {
             Self::Unavailable(reason) => write!(f, "unavailable: {reason}"),
             Self::TimedOut => write!(f, "timed out"),
             Self::TokenRefused(status) => write!(f, "the token endpoint refused the worker credentials ({status})"),
+            Self::TokenEndpointFailed(status) => write!(f, "the token endpoint failed ({status})"),
         }
     }
 }

@@ -18,7 +18,16 @@ async fn health_readiness_metrics_and_request_ids() {
     let (base, _) = start(Config::default()).await;
     let http = reqwest::Client::new();
     assert_eq!(http.get(format!("{base}/healthz")).send().await.expect("answer").status(), StatusCode::OK);
-    assert_eq!(http.get(format!("{base}/readyz")).send().await.expect("answer").status(), StatusCode::OK);
+    // Ready once the worker token that the proxy fetches at start has come: `/readyz` itself fetches nothing.
+    let mut ready = http.get(format!("{base}/readyz")).send().await.expect("answer").status();
+    for _ in 0..200 {
+        if ready == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        ready = http.get(format!("{base}/readyz")).send().await.expect("answer").status();
+    }
+    assert_eq!(ready, StatusCode::OK);
     let listed = http.get(format!("{base}/api/devices")).send().await.expect("answer");
     let request_id = listed.headers()["x-request-id"].to_str().expect("ASCII").to_owned();
     assert!(uuid::Uuid::try_parse(&request_id).is_ok(), "{request_id}");
