@@ -45,7 +45,8 @@ async fn a_person_renames_sets_the_default_and_removes_with_confirmation() {
     let name = harness.find(By::Css("input[name='nickname']")).await;
     name.send_keys("x".repeat(101)).await.expect("typing");
     harness.find_with_text(By::Css("button"), "Save").await.click().await.expect("click");
-    harness.find_with_text(By::Css("p[role='alert']"), "A name has at most 100 characters.").await;
+    let refused = "A name has at most 100 characters and no hidden ones, such as direction marks.";
+    harness.find_with_text(By::Css("p[role='alert']"), refused).await;
     name.clear().await.expect("clear");
     name.send_keys("Work phone").await.expect("typing");
     harness.find_with_text(By::Css("button"), "Save").await.click().await.expect("click");
