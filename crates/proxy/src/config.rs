@@ -40,6 +40,8 @@ pub struct Config {
     pub resend_cooldown_seconds: u32,
     /// How long the proxy waits for PingOne.
     pub timeouts: Timeouts,
+    /// How long the proxy waits for clients, and how many it serves at once.
+    pub connections: Connections,
     /// How often each person and each client address may create, activate and resend.
     pub limits: Limits,
     /// Origins of portals that may call the API from another origin: with `bearer`, through CORS; otherwise, a
@@ -359,6 +361,24 @@ pub struct Timeouts {
     pub total: Duration,
 }
 
+/// How the proxy treats its clients' connections, so that slow or idle ones cannot exhaust it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Connections {
+    /// A client sends a request's whole head within this long; a kept-alive connection that sends no next request
+    /// within it is closed too.
+    #[serde(rename = "header_read_timeout_seconds", with = "seconds")]
+    pub header_read_timeout: Duration,
+    /// Connections served at once; beyond them, new ones wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self { header_read_timeout: Duration::from_secs(10), max_connections: 4096 }
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Self { connect: Duration::from_secs(5), total: Duration::from_secs(15) }
@@ -377,6 +397,7 @@ impl Default for Config {
             issuer: "mfa-enroll demo".to_owned(),
             resend_cooldown_seconds: 30,
             timeouts: Timeouts::default(),
+            connections: Connections::default(),
             limits: Limits::default(),
             allowed_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
@@ -480,6 +501,12 @@ impl Config {
             if timeout.is_zero() {
                 problems.push(format!("{name}: must be a positive number of seconds"));
             }
+        }
+        if self.connections.header_read_timeout.is_zero() {
+            problems.push("connections.header_read_timeout_seconds: must be a positive number of seconds".to_owned());
+        }
+        if self.connections.max_connections == 0 {
+            problems.push("connections.max_connections: at least 1".to_owned());
         }
         for (name, rate) in self.limits.named() {
             if rate.per_user == 0 || rate.per_address == 0 || rate.window.as_secs() == 0 {

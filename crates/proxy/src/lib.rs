@@ -25,7 +25,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::{
-    Bearer, CLIENT_SECRET_ENV, Config, GATEWAY_SECRET_ENV, Gateway, Identity, PingOne, Timeouts, TokenAuth, Upstream,
+    Bearer, CLIENT_SECRET_ENV, Config, Connections, GATEWAY_SECRET_ENV, Gateway, Identity, PingOne, Timeouts,
+    TokenAuth, Upstream,
 };
 use embedded::EmbeddedSimulator;
 pub use error::AppError;
@@ -206,16 +207,59 @@ impl Proxy {
         security_headers(app, &self.config.frame_ancestors)
     }
 
-    /// Serves on `listener` until `shutdown` completes; in-flight requests finish first.
+    /// Serves on `listener` until `shutdown` completes; in-flight requests finish first. A connection that does not
+    /// send a request's head in time, or idles that long after one, is closed; at most `max_connections` are served
+    /// at once, and the rest wait in the listen backlog.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = self.app().into_make_service_with_connect_info::<std::net::SocketAddr>();
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        use tower::ServiceExt;
+
+        let app = self.app();
         let state = self.state.clone();
         tokio::spawn(async move { state.upstream.warm_up().await });
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        let Connections { header_read_timeout, max_connections } = self.config.connections;
+        // HTTP/1.1 only, as browsers speak it without TLS: a protocol sniff before the head would wait for a silent
+        // client with no timeout at all.
+        let mut connection_builder = hyper::server::conn::http1::Builder::new();
+        connection_builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+        let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.map_err(std::io::Error::other)?,
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of files or memory for a moment: wait, rather than spin on the error.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = app.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request
+            });
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let connection = graceful.watch(connection_builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                // A connection's end, closed by either side or timed out, is no error of the server's.
+                connection.await.ok();
+                drop(slot);
+            });
+        }
+        graceful.shutdown().await;
+        Ok(())
     }
 }
 

@@ -67,12 +67,16 @@ fn invalid(problems: Vec<String>) -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    // Each connection is a file: the usual soft limit of 1024 is spent by a thousand idle sockets.
+    let open_files =
+        rlimit::increase_nofile_limit(u64::MAX).map_err(|e| format!("cannot raise the open-files limit: {e}"))?;
     let address = config.listen;
     let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("mfa-enroll proxy: open http://{address}/");
+    println!("  up to {open_files} open files");
     if let Some(user) = proxy.demo_user_id() {
         println!("  acting as the demo user {user}");
     }
