@@ -67,11 +67,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Counts one `action` against the limits of `user` and `address`.
-    async fn limit(&self, action: limits::Action, user: &str, address: std::net::IpAddr) -> Result<(), AppError> {
+    /// Counts one `action` against the limits of `user` and `address`; the charge is given back with
+    /// [`limits::Limiter::refund`] when PingOne does not do the work.
+    async fn limit(
+        &self,
+        action: limits::Action,
+        user: &str,
+        address: std::net::IpAddr,
+    ) -> Result<limits::Charge, AppError> {
         let checked = self.limiter.check(action, user, address).await;
-        if matches!(checked, Err(AppError::RequestLimited { .. })) {
-            self.metrics.limit_hit(&format!("{action:?}"));
+        match &checked {
+            Err(AppError::RequestLimited { .. }) => self.metrics.limit_hit(&format!("{action:?}")),
+            Ok(charge) if limits::Limiter::fell_back(charge) => self.metrics.limit_fallback(),
+            _ => {}
         }
         checked
     }

@@ -133,14 +133,40 @@ impl Clock {
 /// Where the counts live: this process's memory, or a Redis that every replica shares.
 pub enum Store {
     Memory(Arc<MemoryCounts>),
-    Redis(redis::aio::ConnectionManager),
+    /// A shared Redis, and this replica's own counts for reads and changes while the Redis cannot be reached.
+    Redis {
+        connection: redis::aio::ConnectionManager,
+        fallback: Arc<MemoryCounts>,
+    },
 }
+
+impl Action {
+    /// Whether the action costs money or guesses a code: without shared counts, it does not go through.
+    fn closes_without_store(self) -> bool {
+        matches!(self, Self::Create | Self::CreatePhone | Self::Activate | Self::Resend)
+    }
+}
+
+/// What one check counted, so that it can be given back when PingOne did not do the work.
+pub struct Charge {
+    action: Action,
+    /// Each subject's key and the window (its end) it was counted in; empty when nothing can be given back.
+    counted: Vec<(String, u64)>,
+    /// Whether the counts were this replica's own, because the shared store could not be reached.
+    local: bool,
+}
+
+/// Gives back one count, if the key is still in the window it was counted in.
+const REDIS_REFUND: &str = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end \
+    return 0";
 
 /// Shards of the in-memory counts: requests for different subjects rarely wait on the same lock.
 const SHARDS: usize = 16;
 /// At most this many subjects are counted at once in memory (about a hundred bytes each): a flood of made-up
 /// subjects cannot grow the proxy without end.
 const MAX_SUBJECTS: usize = 500_000;
+/// How long the proxy waits for its Redis before it counts without it.
+const STORE_TIMEOUT: Duration = Duration::from_millis(500);
 /// How often the counts of windows that have ended are dropped.
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
@@ -168,6 +194,15 @@ impl MemoryCounts {
             hasher: std::hash::RandomState::new(),
             subjects: AtomicUsize::new(0),
             capacity,
+        }
+    }
+
+    /// Takes one back from `key`'s count, if it is still in the window that ends at `ends`.
+    fn take_back(&self, key: &(Action, String), ends: u64) {
+        let shard = &self.shards[self.hasher.hash_one(key) as usize % SHARDS];
+        let mut counts = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = counts.get_mut(key).filter(|count| count.ends == ends) {
+            count.count = count.count.saturating_sub(1);
         }
     }
 
@@ -200,7 +235,8 @@ impl MemoryCounts {
     }
 
     /// How many subjects are counted now.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.subjects.load(Ordering::Relaxed)
     }
 }
@@ -252,54 +288,122 @@ impl Limiter {
     /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it; the error says why
     /// it could not connect.
     pub async fn redis(limits: Limits, clock: Clock, url: &str) -> Result<Self, redis::RedisError> {
-        let connection = redis::aio::ConnectionManager::new(redis::Client::open(url)?).await?;
-        Ok(Self { limits, store: Store::Redis(connection), clock })
+        // A rate-limit store that answers slowly holds up every request: give up on it quickly, and try again on the
+        // next request, rather than wait through a long reconnection.
+        let fail_fast = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(STORE_TIMEOUT))
+            .set_response_timeout(Some(STORE_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(STORE_TIMEOUT);
+        let connection = redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, fail_fast).await?;
+        let fallback = Arc::new(MemoryCounts::new(MAX_SUBJECTS));
+        tokio::spawn(sweep_on_a_timer(Arc::downgrade(&fallback), clock.clone()));
+        Ok(Self { limits, store: Store::Redis { connection, fallback }, clock })
     }
 
     /// Counts one `action` for `user` from `address`; over either limit, a 429 that says when to try again. The
     /// windows are aligned to the clock, so that every replica counts in the same windows.
-    pub async fn check(&self, action: Action, user: &str, address: IpAddr) -> Result<(), AppError> {
+    ///
+    /// The charge it returns is given back with [`Limiter::refund`] when PingOne certainly did not do the work.
+    /// Without its Redis, the limiter stays closed to what costs money or guesses codes (a 502) and counts reads and
+    /// changes in this replica alone, saying so in `fell_back`.
+    pub async fn check(&self, action: Action, user: &str, address: IpAddr) -> Result<Charge, AppError> {
         let rate = self.limits.rate(action);
         let window = rate.window.as_secs().max(1);
         let now = self.clock.now();
-        let index = now / window;
+        let ends = (now / window + 1) * window;
         let subjects = [
             (format!("user:{user}"), rate.per_user),
             (format!("address:{}", address_subject(address)), rate.per_address),
         ];
+        let mut charge = Charge { action, counted: Vec::with_capacity(2), local: false };
         let mut over = false;
         for (subject, limit) in subjects {
-            let count = self.count(action, subject, now, index, window).await?;
+            let count = self.count(&mut charge, subject, now, ends, window).await?;
             over |= count > limit;
         }
         if over {
             tracing::info!(?action, "rate limit reached");
-            return Err(AppError::RequestLimited { retry_after_seconds: (index + 1) * window - now });
+            return Err(AppError::RequestLimited { retry_after_seconds: ends - now });
         }
-        Ok(())
+        Ok(charge)
     }
 
-    /// Adds one to the count of `subject` in window `index`, and returns the new count.
-    async fn count(&self, action: Action, subject: String, now: u64, index: u64, window: u64) -> Result<u32, AppError> {
-        match &self.store {
-            Store::Memory(counts) => counts.add((action, subject), now, (index + 1) * window).ok_or_else(|| {
-                // Closed, not open: a store full of made-up subjects lets no new one through until the sweep.
-                tracing::warn!(subjects = counts.len(), "the rate-limit counts are full");
-                AppError::RequestLimited { retry_after_seconds: SWEEP_EVERY.as_secs() }
-            }),
-            Store::Redis(connection) => {
-                let key = format!("mfa-enroll:limit:{action:?}:{subject}:{index}");
-                let mut connection = connection.clone();
-                let count: Result<u32, _> =
-                    redis::Script::new(REDIS_COUNT).key(key).arg(window).invoke_async(&mut connection).await;
-                // Closed, not open: without counts, nothing that costs money or guesses codes goes through.
-                count.map_err(|error| {
-                    tracing::error!(%error, "the rate-limit store is unavailable");
-                    AppError::UpstreamUnavailable
-                })
+    /// Gives back what `charge` counted: PingOne did not do the work, so nobody pays for it.
+    pub async fn refund(&self, charge: Charge) {
+        let Charge { action, counted, local } = charge;
+        for (subject, ends) in counted {
+            match &self.store {
+                Store::Memory(counts) => counts.take_back(&(action, subject), ends),
+                Store::Redis { fallback, .. } if local => fallback.take_back(&(action, subject), ends),
+                Store::Redis { connection, .. } => {
+                    let mut connection = connection.clone();
+                    let key = redis_key(action, &subject, ends);
+                    let refunded: Result<i64, _> =
+                        redis::Script::new(REDIS_REFUND).key(key).invoke_async(&mut connection).await;
+                    if let Err(error) = refunded {
+                        tracing::warn!(%error, "a count could not be given back");
+                    }
+                }
             }
         }
     }
+
+    /// Whether reads and changes are counted by this replica alone now, its Redis out of reach.
+    pub fn fell_back(charge: &Charge) -> bool {
+        charge.local
+    }
+
+    /// Adds one to the count of `subject` in the window that ends at `ends`, notes it in `charge`, and returns the
+    /// new count.
+    async fn count(
+        &self,
+        charge: &mut Charge,
+        subject: String,
+        now: u64,
+        ends: u64,
+        window: u64,
+    ) -> Result<u32, AppError> {
+        let action = charge.action;
+        let count = match &self.store {
+            Store::Memory(counts) => counts.add((action, subject.clone()), now, ends).ok_or_else(full)?,
+            Store::Redis { connection, fallback } => {
+                let mut connection = connection.clone();
+                let counted: Result<u32, _> = redis::Script::new(REDIS_COUNT)
+                    .key(redis_key(action, &subject, ends))
+                    .arg(window)
+                    .invoke_async(&mut connection)
+                    .await;
+                match counted {
+                    Ok(count) => count,
+                    // Closed, not open: without shared counts, nothing that costs money or guesses codes goes
+                    // through.
+                    Err(error) if action.closes_without_store() => {
+                        tracing::error!(%error, ?action, "the rate-limit store is unavailable: refused");
+                        return Err(AppError::UpstreamUnavailable);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, ?action, "the rate-limit store is unavailable: counted in this replica");
+                        charge.local = true;
+                        fallback.add((action, subject.clone()), now, ends).ok_or_else(full)?
+                    }
+                }
+            }
+        };
+        charge.counted.push((subject, ends));
+        Ok(count)
+    }
+}
+
+/// A store full of made-up subjects lets no new one through until the sweep: closed, not open.
+fn full() -> AppError {
+    tracing::warn!("the rate-limit counts are full");
+    AppError::RequestLimited { retry_after_seconds: SWEEP_EVERY.as_secs() }
+}
+
+/// A count's key in Redis: the action, the subject and the window, by when it ends.
+fn redis_key(action: Action, subject: &str, ends: u64) -> String {
+    format!("mfa-enroll:limit:{action:?}:{subject}:{ends}")
 }
 
 /// A window written as a whole number of seconds.

@@ -59,6 +59,8 @@ pub struct Metrics {
     upstream: Histogram,
     token_refreshes: Counter,
     limit_hits: Family<ActionLabels, Counter>,
+    /// Reads and changes counted by this replica alone, its shared store out of reach.
+    limit_fallbacks: Counter,
 }
 
 impl Default for Metrics {
@@ -74,7 +76,13 @@ impl Default for Metrics {
         registry.register("mfa_proxy_token_refreshes", "Worker tokens fetched", token_refreshes.clone());
         let limit_hits = Family::<ActionLabels, Counter>::default();
         registry.register("mfa_proxy_limit_hits", "Requests refused by a rate limit, by action", limit_hits.clone());
-        Self { registry, requests, in_flight, upstream, token_refreshes, limit_hits }
+        let limit_fallbacks = Counter::default();
+        registry.register(
+            "mfa_proxy_limit_store_fallbacks",
+            "Reads and changes counted by this replica alone, the shared rate-limit store out of reach",
+            limit_fallbacks.clone(),
+        );
+        Self { registry, requests, in_flight, upstream, token_refreshes, limit_hits, limit_fallbacks }
     }
 }
 
@@ -89,6 +97,10 @@ impl Metrics {
 
     pub fn token_refresh(&self) {
         self.token_refreshes.inc();
+    }
+
+    pub fn limit_fallback(&self) {
+        self.limit_fallbacks.inc();
     }
 
     pub fn limit_hit(&self, action: &str) {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, Order, device_id};
-use crate::limits::Action;
+use crate::limits::{Action, Charge};
 use crate::offer::EnvironmentOffer;
 use crate::upstream::{UpstreamFailure, UpstreamResponse};
 
@@ -94,8 +94,9 @@ async fn devices_action(
                 DeviceType::Sms | DeviceType::Voice => Action::CreatePhone,
                 _ => Action::Create,
             };
-            state.limit(action, &user, address).await?;
-            forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?))).await
+            let charge = state.limit(action, &user, address).await?;
+            forward_charged(&state, charge, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?)))
+                .await
         }
         DevicesRequest::Reorder(request) => {
             if request.order.is_empty() || request.order.len() > MAX_ORDER_ENTRIES {
@@ -188,15 +189,16 @@ async fn device_action(
             if !validate::is_otp(&request.otp) {
                 return Err(AppError::InvalidData { target: "otp", message: "The code must be 6 to 10 digits." });
             }
-            state.limit(Action::Activate, &user, address).await?;
-            (CONTENT_TYPE_ACTIVATE, to_json(&request)?)
+            let charge = state.limit(Action::Activate, &user, address).await?;
+            (charge, CONTENT_TYPE_ACTIVATE, to_json(&request)?)
         }
         DeviceRequest::SendActivationCode => {
-            state.limit(Action::Resend, &user, address).await?;
-            (CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
+            let charge = state.limit(Action::Resend, &user, address).await?;
+            (charge, CONTENT_TYPE_SEND_ACTIVATION_CODE, Vec::new())
         }
     };
-    forward(&state, Method::POST, &user, &format!("/{id}"), Some(body)).await
+    let (charge, content_type, body) = body;
+    forward_charged(&state, charge, Method::POST, &user, &format!("/{id}"), Some((content_type, body))).await
 }
 
 #[derive(Deserialize, Serialize)]
@@ -261,7 +263,34 @@ async fn forward(
     path: &str,
     body: Option<(&'static str, Vec<u8>)>,
 ) -> Result<Response, AppError> {
-    match state.upstream.send(method.clone(), user, path, body).await {
+    respond(&method, state.upstream.send(method.clone(), user, path, body).await)
+}
+
+/// As [`forward`], for what the rate limits charged for: the charge is given back when PingOne certainly did not do
+/// the work (it answered with a 5xx or a 429, or was never reached). After a timeout, or a connection lost before
+/// the answer, the work may have been done, and the charge stays.
+async fn forward_charged(
+    state: &AppState,
+    charge: Charge,
+    method: Method,
+    user: &str,
+    path: &str,
+    body: Option<(&'static str, Vec<u8>)>,
+) -> Result<Response, AppError> {
+    let outcome = state.upstream.send(method.clone(), user, path, body).await;
+    let not_done = match &outcome {
+        Ok(response) => response.status.is_server_error() || response.status == StatusCode::TOO_MANY_REQUESTS,
+        Err(failure) => failure.certainly_not_sent(),
+    };
+    if not_done {
+        state.limiter.refund(charge).await;
+    }
+    respond(&method, outcome)
+}
+
+/// The browser's answer to what came back from upstream.
+fn respond(method: &Method, outcome: Result<UpstreamResponse, UpstreamFailure>) -> Result<Response, AppError> {
+    match outcome {
         Ok(response) => answer(response),
         Err(failure) => {
             tracing::warn!(request_id = crate::observe::request_id(), %method, %failure, "upstream failed");
@@ -273,7 +302,8 @@ async fn forward(
 fn unavailable(failure: UpstreamFailure) -> AppError {
     match failure {
         UpstreamFailure::TimedOut => AppError::UpstreamTimeout,
-        UpstreamFailure::Unavailable(_)
+        UpstreamFailure::Unreachable(_)
+        | UpstreamFailure::Unavailable(_)
         | UpstreamFailure::TokenRefused(_)
         | UpstreamFailure::TokenEndpointFailed(_) => AppError::UpstreamUnavailable,
     }

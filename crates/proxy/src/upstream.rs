@@ -86,7 +86,9 @@ pub struct UpstreamResponse {
 /// Why no answer came back.
 #[derive(Clone)]
 pub enum UpstreamFailure {
-    /// Connection refused or reset, or an unreadable answer.
+    /// No connection could be made: the request was certainly not sent.
+    Unreachable(String),
+    /// The connection was reset, or the answer could not be read: the request may have been done.
     Unavailable(String),
     TimedOut,
     /// The token endpoint refused the worker credentials (a 4xx).
@@ -142,7 +144,7 @@ impl UpstreamClient {
             let outcome = self.send_with_fresh_token(&method, &url, body.clone()).await;
             let retryable = match &outcome {
                 Ok(response) => response.status.is_server_error(),
-                Err(failure) => matches!(failure, UpstreamFailure::Unavailable(_)),
+                Err(failure) => matches!(failure, UpstreamFailure::Unreachable(_) | UpstreamFailure::Unavailable(_)),
             };
             if !retryable || attempt >= attempts {
                 return outcome;
@@ -269,8 +271,12 @@ impl UpstreamClient {
         let mut attempt = 1;
         loop {
             let outcome = self.fetch_token_once().await;
-            let retryable =
-                matches!(outcome, Err(UpstreamFailure::Unavailable(_) | UpstreamFailure::TokenEndpointFailed(_)));
+            let retryable = matches!(
+                outcome,
+                Err(UpstreamFailure::Unreachable(_)
+                    | UpstreamFailure::Unavailable(_)
+                    | UpstreamFailure::TokenEndpointFailed(_))
+            );
             if !retryable || attempt >= IDEMPOTENT_ATTEMPTS {
                 return outcome;
             }
@@ -314,9 +320,17 @@ impl UpstreamClient {
     }
 }
 
+impl UpstreamFailure {
+    /// Whether PingOne certainly did not get the request: no connection, or no worker token to send it with.
+    pub fn certainly_not_sent(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::TokenRefused(_) | Self::TokenEndpointFailed(_))
+    }
+}
+
 impl std::fmt::Display for UpstreamFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Self::Unreachable(reason) => write!(f, "unreachable: {reason}"),
             Self::Unavailable(reason) => write!(f, "unavailable: {reason}"),
             Self::TimedOut => write!(f, "timed out"),
             Self::TokenRefused(status) => write!(f, "the token endpoint refused the worker credentials ({status})"),
@@ -334,10 +348,12 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 fn failure(error: reqwest::Error) -> UpstreamFailure {
+    let is_connect = error.is_connect();
     if error.is_timeout() {
         UpstreamFailure::TimedOut
     } else {
         // reqwest's message names the URL, never the headers, so the token cannot be in it.
-        UpstreamFailure::Unavailable(error.without_url().to_string())
+        let reason = error.without_url().to_string();
+        if is_connect { UpstreamFailure::Unreachable(reason) } else { UpstreamFailure::Unavailable(reason) }
     }
 }

@@ -39,7 +39,7 @@ impl Drop for Redis {
     }
 }
 
-async fn replica(redis: &str) -> String {
+async fn replica(redis: &str) -> support::Running {
     let one = Rate { per_user: 1, per_address: 100, window: Duration::from_secs(3600) };
     let config = Config {
         limits: Limits { create_phone: one, ..Limits::default() },
@@ -47,14 +47,15 @@ async fn replica(redis: &str) -> String {
         clock: support::standing_clock(),
         ..Config::default()
     };
-    support::start(config).await.base
+    support::start(config).await
 }
 
 #[tokio::test]
 async fn replicas_share_their_counts_in_redis_and_fail_closed_without_it() {
     let redis = Redis::start();
     // Both replicas act as the same demo user, from the same fixture.
-    let (first, second) = (replica(&redis.url).await, replica(&redis.url).await);
+    let (first_replica, second_replica) = (replica(&redis.url).await, replica(&redis.url).await);
+    let (first, second) = (first_replica.base.clone(), second_replica.base.clone());
     let http = reqwest::Client::new();
     let sms = |base: &str| {
         http.post(format!("{base}/api/devices")).json(&json!({ "type": "SMS", "phone": "+15125201234" })).send()
@@ -64,7 +65,20 @@ async fn replicas_share_their_counts_in_redis_and_fail_closed_without_it() {
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the second replica saw the first one's count");
     assert!(limited.headers().contains_key("retry-after"));
 
+    // An SMS that PingOne refused with a 500 is given back in Redis: the person may send it again.
+    let mut connection =
+        redis::Client::open(redis.url.as_str()).expect("a client").get_connection().expect("connected");
+    redis::cmd("FLUSHALL").query::<()>(&mut connection).expect("the counts start again");
+    first_replica.simulator().put("faults", json!({ "failNext": 1 })).await;
+    assert_eq!(sms(&first).await.expect("answer").status(), StatusCode::BAD_GATEWAY, "PingOne failed it");
+    assert_eq!(sms(&second).await.expect("answer").status(), StatusCode::CREATED, "the failed one was not charged");
+
     drop(redis);
     let without_store = sms(&first).await.expect("answer");
     assert_eq!(without_store.status(), StatusCode::BAD_GATEWAY, "no counts, no paid messages");
+    // Reads are counted by each replica alone meanwhile, and the replica says so.
+    let list = http.get(format!("{first}/api/devices")).send().await.expect("answer");
+    assert_eq!(list.status(), StatusCode::OK, "the list is read without the shared store");
+    let metrics = http.get(format!("{first}/metrics")).send().await.expect("answer").text().await.expect("text");
+    assert!(metrics.contains("mfa_proxy_limit_store_fallbacks_total 1"), "{metrics}");
 }

@@ -226,3 +226,23 @@ async fn one_persons_flood_of_reads_and_changes_spends_only_their_own_allowance(
     assert_eq!(delete(flooder.clone()).await.expect("answer").status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(delete(neighbour.clone()).await.expect("answer").status(), StatusCode::NOT_FOUND, "counted apart");
 }
+
+#[tokio::test]
+async fn what_pingone_failed_to_do_spends_no_ones_allowance() {
+    use mfa_enroll_proxy::{Limits, Rate};
+    let three = Rate { per_user: 3, per_address: 100, window: Duration::from_secs(3600) };
+    let limits = Limits { create_phone: three, ..Limits::default() };
+    let proxy = start(Config { limits, clock: support::standing_clock(), ..Config::default() }).await;
+    let sms = json!({ "type": "SMS", "phone": "+15125201234" });
+    // PingOne answers three creates with a 500, and sends nothing.
+    proxy.simulator().put("faults", json!({ "failNext": 3 })).await;
+    for _ in 0..3 {
+        assert_eq!(proxy.create(sms.clone()).await.0, StatusCode::BAD_GATEWAY);
+    }
+    assert!(proxy.simulator().outbox(None).await.is_empty(), "no message was sent");
+    for attempt in 1..=3 {
+        let (status, body) = proxy.create(sms.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "create {attempt} with PingOne healthy again: {body}");
+    }
+    assert_eq!(proxy.create(sms).await.0, StatusCode::TOO_MANY_REQUESTS, "three were carried out: the limit holds");
+}
