@@ -173,3 +173,44 @@ mod tests {
         );
     }
 }
+
+/// Properties over any text: no check panics, a normalised phone number normalises to itself and is what PingOne
+/// takes, and a hidden character anywhere in a name refuses it.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn no_check_panics_on_any_text(text in any::<String>()) {
+            let _ = (normalize_phone(&text), is_email(&text), is_extension(&text), is_serial_number(&text));
+            let _ = (is_nickname(&text), is_otp(&text));
+        }
+
+        #[test]
+        fn a_normalised_phone_number_normalises_to_itself(
+            phone in prop_oneof![any::<String>(), "\\+?[0-9 ().-]{0,24}"]
+        ) {
+            if let Some(normalised) = normalize_phone(&phone) {
+                prop_assert_eq!(normalize_phone(&normalised), Some(normalised.clone()));
+                prop_assert!(normalised.starts_with('+') && normalised[1..].bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!((8..=15).contains(&(normalised.len() - 1)));
+            }
+        }
+
+        #[test]
+        fn a_hidden_character_anywhere_in_a_name_refuses_it(
+            name in "[a-zA-Z0-9 ]{0,50}",
+            at in 0usize..=50,
+            hidden in prop::sample::select(vec!['\u{202E}', '\u{200B}', '\u{FEFF}', '\u{2066}', '\u{2028}', '\u{00AD}']),
+        ) {
+            let mut disguised: Vec<char> = name.chars().collect();
+            disguised.insert(at.min(disguised.len()), hidden);
+            let disguised: String = disguised.into_iter().collect();
+            prop_assert!(is_nickname(&name));
+            prop_assert!(!is_nickname(&disguised), "{:?} was accepted", disguised);
+        }
+    }
+}
