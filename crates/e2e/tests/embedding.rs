@@ -206,9 +206,9 @@ impl Drop for ViteDevServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vites_dev_server_serves_the_package_through_its_dependency_optimizer() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port").local_addr().expect("bound").port();
-    // Vite's proxy forwards the page's own Origin, which the proxy accepts only when it is allowed.
+    // Vite's proxy forwards the page's own Origin and Host: the dev server's is the page's public origin.
     let harness = Harness::start_with(|config: &mut Config| {
-        config.allowed_origins = vec![format!("http://127.0.0.1:{port}")];
+        config.public_origins = vec![format!("http://127.0.0.1:{port}")];
     })
     .await;
     let vite = ViteDevServer::start(port, &harness.proxy_url).await;

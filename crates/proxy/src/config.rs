@@ -44,10 +44,12 @@ pub struct Config {
     pub connections: Connections,
     /// How often each person and each client address may create, activate and resend.
     pub limits: Limits,
-    /// Origins of portals that may call the API from another origin: with `bearer`, through CORS; otherwise, a
-    /// state-changing request from any other origin is refused, so that a cookie-carrying page elsewhere cannot
-    /// act for the person.
-    pub allowed_origins: Vec<String>,
+    /// The origins of the pages that may call the API, such as the site's own `https://mfa.example.com` and, with
+    /// `bearer`, portals on other hosts (through CORS). With `demo` or `header`, a state-changing request must come
+    /// from one of them, with a `Host` that names it: a cookie-carrying page elsewhere, or a name rebound to this
+    /// server's address, cannot act for the person. Without any: loopback origins over `http`, for the demo and
+    /// the tests.
+    pub public_origins: Vec<String>,
     /// The CSP `frame-ancestors` sources: who may frame the site, for portals that embed it.
     pub frame_ancestors: String,
     /// Load balancers in front of the proxy, whose `X-Forwarded-For` names the client for the per-address limits.
@@ -399,7 +401,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             connections: Connections::default(),
             limits: Limits::default(),
-            allowed_origins: Vec::new(),
+            public_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
             trusted_proxies: Vec::new(),
             rate_limit_redis: None,
@@ -513,8 +515,8 @@ impl Config {
                 problems.push(format!("limits.{name}: per_user, per_address and window_seconds must be positive"));
             }
         }
-        for origin in self.allowed_origins.iter().filter(|origin| !is_origin(origin)) {
-            problems.push(format!("allowed_origins: `{origin}` is not an origin such as https://portal.example.com"));
+        for origin in self.public_origins.iter().filter(|origin| !is_origin(origin)) {
+            problems.push(format!("public_origins: `{origin}` is not an origin such as https://mfa.example.com"));
         }
         if self.frame_ancestors.contains([';', ',', '\n']) {
             problems.push("frame_ancestors: one CSP source list, without `;` or `,`".to_owned());

@@ -180,7 +180,7 @@ impl Proxy {
             .with_state(self.state.clone())
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         let origins: Vec<HeaderValue> =
-            self.config.allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
+            self.config.public_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
         api = match self.config.identity {
             // A bearer token is never sent by the browser on its own, so other origins may call, if allowed.
             Identity::Bearer(_) => api.layer(
@@ -192,7 +192,8 @@ impl Proxy {
                     .max_age(std::time::Duration::from_secs(600)),
             ),
             Identity::Demo | Identity::Header(_) => {
-                api.layer(axum::middleware::from_fn_with_state(Arc::new(origins), refuse_cross_origin))
+                let origins = Arc::new(self.config.public_origins.clone());
+                api.layer(axum::middleware::from_fn_with_state(origins, refuse_cross_origin))
             }
         };
         let mut app = Router::new().nest("/api", api);
@@ -271,6 +272,27 @@ impl Proxy {
     }
 }
 
+/// Whether a request's `Origin` is one of the public origins, scheme and port included, and its `Host` names that
+/// very origin: a name rebound to this server's address (DNS rebinding) brings a `Host` of its own. Without public
+/// origins, an `http` origin on a loopback address is the proxy's own, as the demo and the tests serve it.
+fn is_public(origin: &str, host: Option<&str>, public: &[String]) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else { return false };
+    let listed = match public {
+        [] => scheme == "http" && is_loopback(authority),
+        public => public.iter().any(|known| known.eq_ignore_ascii_case(origin)),
+    };
+    listed && host.is_some_and(|host| host.eq_ignore_ascii_case(authority))
+}
+
+/// Whether an authority (`host[:port]`) names a loopback address.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(host, _)| host),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn security_headers(app: Router, frame_ancestors: &str) -> Router {
     let csp = format!("{CONTENT_SECURITY_POLICY}; frame-ancestors {frame_ancestors}");
     let headers = [
@@ -288,20 +310,16 @@ fn security_headers(app: Router, frame_ancestors: &str) -> Router {
 /// Refuses a state-changing request that a page on another origin sent, unless that origin is allowed: with
 /// cookie or gateway identities the browser would otherwise act for the person on any site's behalf.
 async fn refuse_cross_origin(
-    axum::extract::State(allowed): axum::extract::State<Arc<Vec<HeaderValue>>>,
+    axum::extract::State(public): axum::extract::State<Arc<Vec<String>>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let headers = request.headers();
     let changes_state = request.method() != Method::GET && request.method() != Method::HEAD;
-    let same_origin = |origin: &HeaderValue| {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, authority)| authority);
-        host.is_some() && origin_host == host
-    };
-    let refused = match headers.get(header::ORIGIN) {
-        Some(origin) => !same_origin(origin) && !allowed.contains(origin),
+    let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+    let refused = match headers.get(header::ORIGIN).map(|origin| origin.to_str().unwrap_or_default()) {
+        Some(origin) => !is_public(origin, host, &public),
         None => headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site"),
     };
     if changes_state && refused {
@@ -309,4 +327,25 @@ async fn refuse_cross_origin(
         return AppError::CrossOrigin.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn an_origin_is_public_only_when_listed_and_named_by_the_host() {
+        let portal = ["https://mfa.example.com".to_owned()];
+        assert!(is_public("https://mfa.example.com", Some("mfa.example.com"), &portal));
+        assert!(!is_public("http://mfa.example.com", Some("mfa.example.com"), &portal), "another scheme");
+        assert!(!is_public("https://mfa.example.com:8443", Some("mfa.example.com:8443"), &portal), "another port");
+        assert!(!is_public("https://mfa.example.com", Some("rebound.example"), &portal), "another host");
+        assert!(!is_public("https://mfa.example.com", None, &portal));
+        assert!(is_public("http://127.0.0.1:8080", Some("127.0.0.1:8080"), &[]));
+        assert!(is_public("http://localhost:5173", Some("localhost:5173"), &[]));
+        assert!(is_public("http://[::1]:8080", Some("[::1]:8080"), &[]));
+        assert!(!is_public("https://127.0.0.1:8080", Some("127.0.0.1:8080"), &[]), "https on an http proxy");
+        assert!(!is_public("http://rebound.example:8080", Some("rebound.example:8080"), &[]), "DNS rebinding");
+        assert!(!is_public("null", Some("127.0.0.1:8080"), &[]));
+    }
 }

@@ -103,23 +103,42 @@ async fn an_upstream_that_cannot_give_a_token_is_not_ready() {
 
 #[tokio::test]
 async fn a_page_on_another_origin_cannot_act_for_the_person() {
-    let config = Config { allowed_origins: vec!["https://portal.example.com".into()], ..Config::default() };
-    let (base, _) = start(config).await;
+    let (base, _) = start(Config::default()).await;
+    let own = base.trim_start_matches("http://").to_owned();
     let http = reqwest::Client::new();
-    let create = |origin: Option<&str>| {
-        let mut request = http.post(format!("{base}/api/devices")).json(&json!({ "type": "TOTP" }));
-        if let Some(origin) = origin {
-            request = request.header("Origin", origin);
+    let create = |origin: Option<String>, host: &str| {
+        let request = http.post(format!("{base}/api/devices")).header("Host", host).json(&json!({ "type": "TOTP" }));
+        match origin {
+            Some(origin) => request.header("Origin", origin).send(),
+            None => request.send(),
         }
-        request.send()
     };
-    let evil = create(Some("https://evil.example")).await.expect("answer");
+    let evil = create(Some("https://evil.example".into()), &own).await.expect("answer");
     assert_eq!(evil.status(), StatusCode::FORBIDDEN);
     assert_eq!(evil.json::<serde_json::Value>().await.expect("JSON")["code"], "ACCESS_FAILED");
-    let own = base.clone();
-    assert_eq!(create(Some(&own)).await.expect("answer").status(), StatusCode::CREATED, "the site's own origin");
-    assert_eq!(create(Some("https://portal.example.com")).await.expect("answer").status(), StatusCode::CREATED);
-    assert_eq!(create(None).await.expect("answer").status(), StatusCode::CREATED, "not from a browser page");
+    assert_eq!(create(Some(base.clone()), &own).await.expect("answer").status(), StatusCode::CREATED, "its own");
+    assert_eq!(create(None, &own).await.expect("answer").status(), StatusCode::CREATED, "not from a browser page");
+    // A name rebound to this address brings its own Host and Origin; another scheme is another origin.
+    let port = own.rsplit_once(':').expect("a port").1;
+    let rebound = format!("rebound.example:{port}");
+    let rebinding = create(Some(format!("http://{rebound}")), &rebound).await.expect("answer");
+    assert_eq!(rebinding.status(), StatusCode::FORBIDDEN, "a DNS-rebinding-shaped request");
+    let https = create(Some(format!("https://{own}")), &own).await.expect("answer");
+    assert_eq!(https.status(), StatusCode::FORBIDDEN, "https against an http proxy");
+
+    // With public origins, those and only those, named by the Host too.
+    let public = vec!["https://mfa.example.com".to_owned()];
+    let (base, _) = start(Config { public_origins: public, ..Config::default() }).await;
+    let create = |origin: &str, host: &str| {
+        let request = http.post(format!("{base}/api/devices")).header("Host", host).header("Origin", origin);
+        request.json(&json!({ "type": "TOTP" })).send()
+    };
+    let listed = create("https://mfa.example.com", "mfa.example.com").await.expect("answer");
+    assert_eq!(listed.status(), StatusCode::CREATED);
+    let elsewhere = create("https://mfa.example.com", "rebound.example").await.expect("answer");
+    assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN, "a Host that does not name it");
+    let loopback = create(&base, base.trim_start_matches("http://")).await.expect("answer");
+    assert_eq!(loopback.status(), StatusCode::FORBIDDEN, "loopback is the default only without public origins");
     let cross_site = http
         .post(format!("{base}/api/devices"))
         .header("Sec-Fetch-Site", "cross-site")
@@ -143,7 +162,7 @@ async fn bearer_mode_answers_cors_for_allowed_origins_only() {
             leeway_seconds: 30,
             jwks_refetch_seconds: 30,
         }),
-        allowed_origins: vec!["https://portal.example.com".into()],
+        public_origins: vec!["https://portal.example.com".into()],
         ..Config::default()
     };
     let (base, _) = start(config).await;
