@@ -272,16 +272,20 @@ impl Proxy {
     }
 }
 
-/// Whether a request's `Origin` is one of the public origins, scheme and port included, and its `Host` names that
-/// very origin: a name rebound to this server's address (DNS rebinding) brings a `Host` of its own. Without public
-/// origins, an `http` origin on a loopback address is the proxy's own, as the demo and the tests serve it.
+/// Whether a request's `Origin` is one of the public origins, scheme and port included, and its `Host` names one of
+/// them too: a name rebound to this server's address (DNS rebinding) brings a `Host` of its own, and a dev server's
+/// proxy in front names another public origin. Without public origins, `http` origins and hosts on loopback
+/// addresses are the proxy's own, as the demo, a local dev server and the tests serve it.
 fn is_public(origin: &str, host: Option<&str>, public: &[String]) -> bool {
-    let Some((scheme, authority)) = origin.split_once("://") else { return false };
-    let listed = match public {
-        [] => scheme == "http" && is_loopback(authority),
-        public => public.iter().any(|known| known.eq_ignore_ascii_case(origin)),
-    };
-    listed && host.is_some_and(|host| host.eq_ignore_ascii_case(authority))
+    let (Some((scheme, authority)), Some(host)) = (origin.split_once("://"), host) else { return false };
+    match public {
+        [] => scheme == "http" && is_loopback(authority) && is_loopback(host),
+        public => {
+            let named_by_host =
+                |known: &String| known.split_once("://").is_some_and(|(_, at)| at.eq_ignore_ascii_case(host));
+            public.iter().any(|known| known.eq_ignore_ascii_case(origin)) && public.iter().any(named_by_host)
+        }
+    }
 }
 
 /// Whether an authority (`host[:port]`) names a loopback address.
@@ -340,12 +344,16 @@ mod tests {
         assert!(!is_public("http://mfa.example.com", Some("mfa.example.com"), &portal), "another scheme");
         assert!(!is_public("https://mfa.example.com:8443", Some("mfa.example.com:8443"), &portal), "another port");
         assert!(!is_public("https://mfa.example.com", Some("rebound.example"), &portal), "another host");
+        let two = ["https://portal.example.com".to_owned(), "https://mfa.example.com".to_owned()];
+        assert!(is_public("https://portal.example.com", Some("mfa.example.com"), &two), "a proxy that names another");
         assert!(!is_public("https://mfa.example.com", None, &portal));
         assert!(is_public("http://127.0.0.1:8080", Some("127.0.0.1:8080"), &[]));
         assert!(is_public("http://localhost:5173", Some("localhost:5173"), &[]));
         assert!(is_public("http://[::1]:8080", Some("[::1]:8080"), &[]));
         assert!(!is_public("https://127.0.0.1:8080", Some("127.0.0.1:8080"), &[]), "https on an http proxy");
         assert!(!is_public("http://rebound.example:8080", Some("rebound.example:8080"), &[]), "DNS rebinding");
+        assert!(is_public("http://127.0.0.1:5173", Some("127.0.0.1:8080"), &[]), "a local dev server's proxy");
+        assert!(!is_public("http://127.0.0.1:8080", Some("rebound.example:8080"), &[]), "a Host not on loopback");
         assert!(!is_public("null", Some("127.0.0.1:8080"), &[]));
     }
 }
