@@ -101,6 +101,8 @@ pub struct BearerVerifier {
     /// What the refetch interval is measured on.
     clock: Clock,
     keys: RwLock<KeyCache>,
+    /// Held while the JWKS is fetched; only tokens whose key is unknown wait on it.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -126,6 +128,7 @@ impl BearerVerifier {
             refetch_interval: Duration::from_secs(settings.jwks_refetch_seconds),
             clock,
             keys: RwLock::new(KeyCache::default()),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -161,11 +164,13 @@ impl BearerVerifier {
 
     /// The key for `kid`, refetching the JWKS when it is unknown and the last fetch is old enough. The cache is
     /// locked only to read it, to claim the refetch and to store what came: while the identity provider answers,
-    /// every token with a known key is verified as usual.
+    /// every token with a known key is verified as usual. Tokens with unknown keys wait for the one fetch in flight,
+    /// and then find their key if it brought it.
     async fn key(&self, kid: &str) -> Result<(Algorithm, DecodingKey), &'static str> {
         if let Some(found) = self.keys.read().await.keys.get(kid) {
             return Ok(found.clone());
         }
+        let _one_fetch_at_a_time = self.fetching.lock().await;
         {
             let mut cache = self.keys.write().await;
             if let Some(found) = cache.keys.get(kid) {

@@ -307,6 +307,33 @@ async fn a_refetch_in_flight_holds_up_no_token_whose_key_is_known() {
 }
 
 #[tokio::test]
+async fn concurrent_tokens_with_a_new_key_share_one_fetch_and_are_all_accepted() {
+    let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
+    *keys.delay.lock().expect("the delay") = Duration::from_millis(300);
+    let setup = start(|_| {
+        Identity::Bearer(Bearer {
+            jwks_url: keys.url.clone(),
+            issuer: PORTAL_ISSUER.into(),
+            audience: AUDIENCE.into(),
+            ..Bearer::default()
+        })
+    })
+    .await;
+    let user = setup.info.demo_user_id.clone();
+    // A widget asks for its configuration and its list at once, with a token whose key nobody has fetched yet.
+    let requests: Vec<_> = (0..5)
+        .map(|_| {
+            let request = setup.http.get(format!("{}/api/devices", setup.proxy));
+            tokio::spawn(request.bearer_auth(portal_token(&user, "portal-rsa-1")).send())
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.expect("the task").expect("an answer").status(), StatusCode::OK);
+    }
+    assert_eq!(keys.fetches(), 1, "one fetch served them all");
+}
+
+#[tokio::test]
 async fn a_gateway_header_counts_only_with_the_shared_secret() {
     let setup = start(|_| {
         Identity::Header(mfa_enroll_proxy::Gateway {
