@@ -30,7 +30,9 @@ commands:
   demo [--listen ADDR]
                    set up, build, and run the proxy with its embedded simulator (default 127.0.0.1:8080)
   test             set up everything and run every test: native, browser and end to end
-  bench            measure the page's payload and the proxy's overhead; writes figures to stdout";
+  bench            measure the page's payload and the proxy's overhead; writes figures to stdout
+  fuzz [SECONDS]   run every fuzz target for SECONDS each (default 60) with cargo-fuzz and the nightly toolchain;
+                   prints each target's executions and whether it found a crash";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -41,6 +43,9 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::run_bench(),
+        Some("fuzz") => {
+            args.get(1).map_or(Ok(60), |seconds| seconds.parse().map_err(|_| USAGE.to_owned())).and_then(fuzz)
+        }
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -325,6 +330,65 @@ fn test() -> Result<(), String> {
 
     println!("==> every test passed in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The fuzz targets in `fuzz/`, each a parser that meets untrusted bytes.
+const FUZZ_TARGETS: [&str; 5] = ["validate", "wire_model", "proxy_requests", "bearer_tokens", "simulator_requests"];
+/// cargo-fuzz, from crates.io, pinned like every other tool.
+const CARGO_FUZZ_VERSION: &str = "0.13.1";
+
+/// Runs every fuzz target for `seconds` with the nightly toolchain that this machine kind has (rustup installs
+/// one where it is missing), and reports each one's executions; a crash fails the run and leaves its input in
+/// `fuzz/artifacts/`, to become a regression test.
+fn fuzz(seconds: u64) -> Result<(), String> {
+    let tools = Tools::locate()?;
+    let has_nightly = Command::new("rustc").arg("+nightly").arg("-V").output().is_ok_and(|out| out.status.success());
+    if !has_nightly {
+        run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+    }
+    let cargo_fuzz = tools.bin().join("cargo-fuzz");
+    if !cargo_fuzz.is_file() {
+        run(Command::new("cargo")
+            .args(["install", "cargo-fuzz", "--locked", "--version", CARGO_FUZZ_VERSION, "--root"])
+            .arg(&tools.dir))?;
+    }
+    let mut report = Vec::new();
+    for target in FUZZ_TARGETS {
+        println!("==> fuzzing {target} for {seconds} s");
+        let output = Command::new(&cargo_fuzz)
+            .args([
+                "+nightly",
+                "fuzz",
+                "run",
+                target,
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-print_final_stats=1",
+            ])
+            .current_dir(root().join("fuzz"))
+            .env("PATH", tools.path())
+            .output()
+            .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+        let said = String::from_utf8_lossy(&output.stderr);
+        let executions = said
+            .lines()
+            .find_map(|line| line.strip_prefix("stat::number_of_executed_units:"))
+            .map_or("?".to_owned(), |count| count.trim().to_owned());
+        let outcome = if output.status.success() { "no crash" } else { "CRASH (see fuzz/artifacts)" };
+        println!("    {executions} executions, {outcome}");
+        report.push((target, executions, output.status.success()));
+        if !output.status.success() {
+            eprintln!(
+                "{}",
+                said.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
+    println!("\n## Fuzzing ({seconds} s a target)");
+    for (target, executions, clean) in &report {
+        println!("- {target}: {executions} executions, {}", if *clean { "no crash" } else { "a crash" });
+    }
+    if report.iter().all(|(_, _, clean)| *clean) { Ok(()) } else { Err("a fuzz target crashed".to_owned()) }
 }
 
 /// Builds the proxy as an operator may, without the embedded simulator and its known worker secret, and checks that
