@@ -42,7 +42,12 @@ fn runtime_and_app() -> &'static (tokio::runtime::Runtime, axum::Router) {
             secret_file: None,
         });
         let app = runtime.block_on(async {
-            let config = Config { upstream, identity, ..Config::default() };
+            // Limits out of the way, so that the fuzzer explores past them; they have tests of their own.
+            let wide = mfa_enroll_proxy::Rate { per_user: u32::MAX, per_address: u32::MAX, window: std::time::Duration::from_secs(1) };
+            let limits = mfa_enroll_proxy::Limits {
+                create: wide, create_phone: wide, activate: wide, resend: wide, read: wide, change: wide,
+            };
+            let config = Config { upstream, identity, limits, ..Config::default() };
             let proxy = Proxy::start(config).await.expect("the proxy starts");
             proxy.app().layer(MockConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))))
         });

@@ -29,8 +29,8 @@ pub struct EnrollmentProps {
     pub on_finished: Callback<Option<Device>>,
 }
 
-/// The root gives a host the same client and settings for the life of a flow: they are the same when they are the
-/// same objects.
+/// Compared by identity: the root makes the settings and the callback anew at each of its renders, so a host renders
+/// again with the root (cheaply: its flow lives in its own reducer), and a deep comparison would buy nothing.
 impl PartialEq for EnrollmentProps {
     fn eq(&self, other: &Self) -> bool {
         self.device_type == other.device_type

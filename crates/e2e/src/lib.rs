@@ -109,7 +109,6 @@ impl Harness {
         Self { proxy_url, simulator_url, driver, chromedriver, stop_proxy: Some(stop_proxy) }
     }
 
-    /// The first element matching `by`, waiting for it to appear.
     /// The demo user's devices, as the proxy lists them.
     pub async fn devices(&self) -> serde_json::Value {
         testkit::json(reqwest::Client::new().get(format!("{}/api/devices", self.proxy_url))).await
@@ -120,6 +119,7 @@ impl Harness {
         testkit::Control::at(&self.simulator_url)
     }
 
+    /// The first element matching `by`, waiting for it to appear.
     pub async fn find(&self, by: By) -> WebElement {
         self.driver.query(by).wait(PAGE_WAIT, POLL).first().await.expect("the element appears")
     }

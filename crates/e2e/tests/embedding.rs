@@ -26,7 +26,7 @@ async fn enroll_authenticator_app(harness: &Harness, host: &str, add: &str, veri
     secret.replace(' ', "")
 }
 
-/// The JSON answer to posting `body` to `url`, such as the simulator's control API.
+/// What the page recorded in `window.{what}`.
 async fn recorded(harness: &Harness, what: &str) -> Value {
     harness.driver.execute(&format!("return window.{what}"), Vec::new()).await.expect("script").json().clone()
 }

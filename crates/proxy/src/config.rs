@@ -16,7 +16,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{Clock, Limits};
+use crate::clock::Clock;
+use crate::limits::Limits;
 
 /// The environment variable that holds the worker's client secret, unless `client_secret_file` names a file.
 pub const CLIENT_SECRET_ENV: &str = "MFA_ENROLL_CLIENT_SECRET";
@@ -42,7 +43,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How long the proxy waits for clients, and how many it serves at once.
     pub connections: Connections,
-    /// How often each person and each client address may create, activate and resend.
+    /// How often each person and each client address may call each route: create, activate, resend, read and
+    /// change.
     pub limits: Limits,
     /// The origins of the pages that may call the API, such as the site's own `https://mfa.example.com` and, with
     /// `bearer`, portals on other hosts (through CORS). With `demo` or `header`, a state-changing request must come
@@ -518,7 +520,9 @@ impl Config {
         for origin in self.public_origins.iter().filter(|origin| !is_origin(origin)) {
             problems.push(format!("public_origins: `{origin}` is not an origin such as https://mfa.example.com"));
         }
-        if self.frame_ancestors.contains([';', ',', '\n']) {
+        if self.frame_ancestors.contains([';', ',', '\n'])
+            || axum::http::HeaderValue::from_str(&self.frame_ancestors).is_err()
+        {
             problems.push("frame_ancestors: one CSP source list, without `;` or `,`".to_owned());
         }
         if self
@@ -587,8 +591,18 @@ fn secret(
     SecretString::from(value.trim().to_owned())
 }
 
+/// An `https` URL, or an `http` one whose host is 127.0.0.1 itself (not a name that starts so, nor a user part).
 fn is_https_or_loopback(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://127.0.0.1")
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://127.0.0.1") else { return false };
+    match rest.split('/').next().unwrap_or_default() {
+        "" => true,
+        port => port
+            .strip_prefix(':')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())),
+    }
 }
 
 /// `scheme://host[:port]`, nothing more: no path, no wildcard.
@@ -650,6 +664,20 @@ mod tests {
         issuer = "https://auth.pingone.eu/env/as"
         audience = "https://api.pingone.com"
     "#;
+
+    #[test]
+    fn a_plain_http_url_is_allowed_on_127_0_0_1_itself_only() {
+        for allowed in
+            ["https://auth.pingone.eu", "http://127.0.0.1", "http://127.0.0.1:8080/jwks", "http://127.0.0.1/x"]
+        {
+            assert!(is_https_or_loopback(allowed), "{allowed}");
+        }
+        for refused in
+            ["http://127.0.0.1.evil.example/jwks", "http://127.0.0.1@evil.example/", "http://127.0.0.1:9@evil/"]
+        {
+            assert!(!is_https_or_loopback(refused), "{refused}");
+        }
+    }
 
     #[test]
     fn the_defaults_are_the_demo() {

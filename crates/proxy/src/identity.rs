@@ -15,9 +15,9 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tokio::sync::RwLock;
 
+use crate::clock::Clock;
 use crate::config::{Bearer, Gateway};
 use crate::error::AppError;
-use crate::limits::Clock;
 
 /// Tokens signed with anything else are refused, `none` above all.
 const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::RS256, Algorithm::ES256];

@@ -4,6 +4,7 @@
 //! It must never hand the worker token or the client secret to a browser or a log line, never let a browser name
 //! the user, and never forward a request that is outside the contract.
 
+mod clock;
 mod config;
 mod embedded;
 mod error;
@@ -24,13 +25,14 @@ use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use clock::Clock;
 pub use config::{
     Bearer, CLIENT_SECRET_ENV, Config, Connections, GATEWAY_SECRET_ENV, Gateway, Identity, PingOne, Timeouts,
     TokenAuth, Upstream,
 };
 use embedded::EmbeddedSimulator;
 pub use error::AppError;
-pub use limits::{Clock, Limits, Rate};
+pub use limits::{Limits, Rate};
 use upstream::UpstreamClient;
 
 /// The site's Content-Security-Policy, but for `frame-ancestors`: no inline script or style, wasm compiled from
@@ -229,7 +231,7 @@ impl Proxy {
 
         let app = self.app();
         let state = self.state.clone();
-        tokio::spawn(async move { state.upstream.warm_up().await });
+        let keep_ready = tokio::spawn(async move { state.upstream.keep_ready().await });
         let Connections { header_read_timeout, max_connections } = self.config.connections;
         // HTTP/1.1 only, as browsers speak it without TLS: a protocol sniff before the head would wait for a silent
         // client with no timeout at all.
@@ -268,6 +270,7 @@ impl Proxy {
             });
         }
         graceful.shutdown().await;
+        keep_ready.abort();
         Ok(())
     }
 }

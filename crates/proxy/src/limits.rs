@@ -11,10 +11,11 @@ use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::error::AppError;
 
 /// What is limited.
@@ -92,41 +93,6 @@ impl Limits {
             ("read", self.read),
             ("change", self.change),
         ]
-    }
-}
-
-/// The time that the rate limits' windows and the JWKS refetch interval follow: the system's clock, or one that a
-/// test sets and moves.
-#[derive(Debug, Clone, Default)]
-pub struct Clock {
-    /// `None` for the system clock; a set time otherwise.
-    set: Option<Arc<Mutex<SystemTime>>>,
-}
-
-impl Clock {
-    /// A clock that stands at `time` until [`Clock::advance`] moves it.
-    pub fn set_at(time: SystemTime) -> Self {
-        Self { set: Some(Arc::new(Mutex::new(time))) }
-    }
-
-    /// Moves a set clock forward; the system clock moves by itself.
-    pub fn advance(&self, by: Duration) {
-        if let Some(time) = &self.set {
-            *time.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) += by;
-        }
-    }
-
-    /// The time now.
-    pub fn time(&self) -> SystemTime {
-        match &self.set {
-            Some(time) => *time.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
-            None => SystemTime::now(),
-        }
-    }
-
-    /// Whole seconds since the Unix epoch.
-    fn now(&self) -> u64 {
-        self.time().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
     }
 }
 
@@ -319,10 +285,18 @@ impl Limiter {
         let mut charge = Charge { action, counted: Vec::with_capacity(2), local: false };
         let mut over = false;
         for (subject, limit) in subjects {
-            let count = self.count(&mut charge, subject, now, ends, window).await?;
-            over |= count > limit;
+            match self.count(&mut charge, subject, now, ends, window).await {
+                Ok(count) => over |= count > limit,
+                Err(refused) => {
+                    self.refund(charge).await;
+                    return Err(refused);
+                }
+            }
         }
         if over {
+            // A refused request is not carried out, so it spends nothing: one person past their own limit does
+            // not spend the allowance of everyone behind the same address.
+            self.refund(charge).await;
             tracing::info!(?action, "rate limit reached");
             return Err(AppError::RequestLimited { retry_after_seconds: ends - now });
         }
@@ -395,7 +369,8 @@ impl Limiter {
     }
 }
 
-/// A store full of made-up subjects lets no new one through until the sweep: closed, not open.
+/// A store full of made-up subjects lets no new one through until sweeps of ended windows free room: closed, not
+/// open. The wait it says is one sweep's, the earliest that room can come.
 fn full() -> AppError {
     tracing::warn!("the rate-limit counts are full");
     AppError::RequestLimited { retry_after_seconds: SWEEP_EVERY.as_secs() }
@@ -423,6 +398,8 @@ mod whole_seconds {
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     fn limiter(per_user: u32, per_address: u32) -> Limiter {
@@ -509,6 +486,22 @@ mod tests {
             Err(AppError::RequestLimited { retry_after_seconds: 10 })
         ));
         assert!(limiter.check(Action::Read, "a", address).await.is_ok(), "a counted person is counted on");
+    }
+
+    #[tokio::test]
+    async fn a_person_past_their_limit_spends_nothing_of_their_neighbours() {
+        let limiter = limiter(1, 3);
+        let address = IpAddr::from([192, 0, 2, 9]);
+        assert!(limiter.check(Action::Read, "hammering", address).await.is_ok());
+        for _ in 0..10 {
+            assert!(limiter.check(Action::Read, "hammering", address).await.is_err());
+        }
+        assert!(limiter.check(Action::Read, "neighbour", address).await.is_ok(), "the refused reads spent nothing");
+        assert!(limiter.check(Action::Read, "another", address).await.is_ok());
+        assert!(
+            limiter.check(Action::Read, "a-fourth", address).await.is_err(),
+            "three carried out: the address is full"
+        );
     }
 
     #[tokio::test]

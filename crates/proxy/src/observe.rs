@@ -116,6 +116,22 @@ impl Metrics {
     }
 }
 
+/// One request in the in-flight gauge, for as long as this lives: a request whose client gave up is let go too.
+struct InFlight(Gauge);
+
+impl InFlight {
+    fn count(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// The route that a request matched, which the routers' `route_layer` puts on the answer for [`record`] to read.
 #[derive(Clone)]
 struct Route(MatchedPath);
@@ -134,13 +150,9 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     // What the path says beyond these two classes is the client's to choose, and goes nowhere.
     let api = request.uri().path().starts_with("/api/");
     let started = Instant::now();
-    if api {
-        state.metrics.in_flight.inc();
-    }
+    let in_flight = api.then(|| InFlight::count(&state.metrics.in_flight));
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
-    if api {
-        state.metrics.in_flight.dec();
-    }
+    drop(in_flight);
     let status = response.status();
     let route = match response.extensions().get::<Route>() {
         Some(Route(matched)) => matched.as_str(),

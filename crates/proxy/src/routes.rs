@@ -267,8 +267,8 @@ async fn forward(
 }
 
 /// As [`forward`], for what the rate limits charged for: the charge is given back when PingOne certainly did not do
-/// the work (it answered with a 5xx or a 429, or was never reached). After a timeout, or a connection lost before
-/// the answer, the work may have been done, and the charge stays.
+/// the work (it answered with a 5xx or a 429, refused the worker with a 401 or 403, or was never reached). After a
+/// timeout, or a connection lost before the answer, the work may have been done, and the charge stays.
 async fn forward_charged(
     state: &AppState,
     charge: Charge,
@@ -279,7 +279,11 @@ async fn forward_charged(
 ) -> Result<Response, AppError> {
     let outcome = state.upstream.send(method.clone(), user, path, body).await;
     let not_done = match &outcome {
-        Ok(response) => response.status.is_server_error() || response.status == StatusCode::TOO_MANY_REQUESTS,
+        Ok(response) => {
+            let status = response.status;
+            status.is_server_error()
+                || [StatusCode::TOO_MANY_REQUESTS, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status)
+        }
         Err(failure) => failure.certainly_not_sent(),
     };
     if not_done {
@@ -305,7 +309,8 @@ fn unavailable(failure: UpstreamFailure) -> AppError {
         UpstreamFailure::Unreachable(_)
         | UpstreamFailure::Unavailable(_)
         | UpstreamFailure::TokenRefused(_)
-        | UpstreamFailure::TokenEndpointFailed(_) => AppError::UpstreamUnavailable,
+        | UpstreamFailure::TokenEndpointFailed(_)
+        | UpstreamFailure::NoToken(_) => AppError::UpstreamUnavailable,
     }
 }
 

@@ -39,8 +39,8 @@ pub struct UpstreamClient {
     /// One refresh at a time: concurrent requests wait on this lock and then share its outcome, the token or the
     /// failure.
     token: Mutex<TokenState>,
-    /// Requests waiting for the lock above now.
-    waiting: std::sync::atomic::AtomicUsize,
+    /// A permit for each request waiting for the lock above; one that gives up gives its permit back.
+    waiters: tokio::sync::Semaphore,
     /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
     /// first, the failure's reason after a failed one.
     last_refresh: std::sync::Mutex<Option<Result<(), String>>>,
@@ -61,7 +61,7 @@ struct WorkerToken {
 
 /// What `/readyz` reports: the last known state of the worker token, found without asking PingOne.
 pub enum Readiness {
-    /// A worker token is held and fresh.
+    /// The last refresh of the worker token succeeded.
     Ready,
     /// No token has been asked for yet.
     Starting,
@@ -95,6 +95,9 @@ pub enum UpstreamFailure {
     TokenRefused(StatusCode),
     /// The token endpoint failed (a 5xx), credentials unknown.
     TokenEndpointFailed(StatusCode),
+    /// No worker token could be had (the token endpoint out of reach or too slow, or too many waiting for it): the
+    /// request was not sent.
+    NoToken(String),
 }
 
 #[derive(Deserialize)]
@@ -121,7 +124,7 @@ impl UpstreamClient {
             client_secret: pingone.client_secret.clone(),
             token_auth: pingone.token_auth,
             token: Mutex::new(TokenState::default()),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
+            waiters: tokio::sync::Semaphore::new(MAX_TOKEN_WAITERS),
             last_refresh: std::sync::Mutex::new(None),
             metrics,
         }
@@ -186,10 +189,16 @@ impl UpstreamClient {
         self.send_once(method, url, &token, body).await
     }
 
-    /// Fetches the first worker token, so that `/readyz` has something to report before the first request.
-    pub async fn warm_up(&self) {
-        if let Err(failure) = self.worker_token().await {
-            tracing::warn!(%failure, "no worker token at start");
+    /// Fetches the first worker token, and fetches again after a failure once its back-off has passed, for as long
+    /// as it runs: `/readyz` reports the last refresh, and recovers without traffic to refresh for it.
+    pub async fn keep_ready(&self) {
+        loop {
+            if !matches!(self.readiness(), Readiness::Ready)
+                && let Err(failure) = self.worker_token().await
+            {
+                tracing::warn!(%failure, "no worker token yet");
+            }
+            tokio::time::sleep(TOKEN_BACKOFF).await;
         }
     }
 
@@ -230,13 +239,11 @@ impl UpstreamClient {
     /// The cached worker token, or a new one when it is missing or close to expiry. One refresh runs at a time and
     /// its outcome, a failure too, is shared: a failure for [`TOKEN_BACKOFF`], during which nobody asks again.
     async fn worker_token(&self) -> Result<SecretString, UpstreamFailure> {
-        use std::sync::atomic::Ordering;
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_TOKEN_WAITERS {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(UpstreamFailure::Unavailable("too many requests waiting for a worker token".into()));
-        }
+        let Ok(waiting) = self.waiters.try_acquire() else {
+            return Err(UpstreamFailure::NoToken("too many requests waiting for a worker token".into()));
+        };
         let mut state = self.token.lock().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(waiting);
         if let Some(token) = state.token.as_ref().filter(|token| token.refresh_at > Instant::now()) {
             return Ok(token.value.clone());
         }
@@ -271,12 +278,8 @@ impl UpstreamClient {
         let mut attempt = 1;
         loop {
             let outcome = self.fetch_token_once().await;
-            let retryable = matches!(
-                outcome,
-                Err(UpstreamFailure::Unreachable(_)
-                    | UpstreamFailure::Unavailable(_)
-                    | UpstreamFailure::TokenEndpointFailed(_))
-            );
+            let retryable =
+                matches!(outcome, Err(UpstreamFailure::NoToken(_) | UpstreamFailure::TokenEndpointFailed(_)));
             if !retryable || attempt >= IDEMPOTENT_ATTEMPTS {
                 return outcome;
             }
@@ -298,7 +301,9 @@ impl UpstreamClient {
                 ("client_secret", secret),
             ]),
         };
-        let response = request.send().await.map_err(failure)?;
+        // Whatever fails here, the request that needs the token is not sent.
+        let no_token = |error: reqwest::Error| UpstreamFailure::NoToken(error.without_url().to_string());
+        let response = request.send().await.map_err(no_token)?;
         let status = response.status();
         if status.is_server_error() {
             return Err(UpstreamFailure::TokenEndpointFailed(status));
@@ -306,7 +311,7 @@ impl UpstreamClient {
         if !status.is_success() {
             return Err(UpstreamFailure::TokenRefused(status));
         }
-        let token: TokenResponse = response.json().await.map_err(failure)?;
+        let token: TokenResponse = response.json().await.map_err(no_token)?;
         self.metrics.token_refresh();
         Ok((SecretString::from(token.access_token), Duration::from_secs(token.expires_in)))
     }
@@ -323,7 +328,7 @@ impl UpstreamClient {
 impl UpstreamFailure {
     /// Whether PingOne certainly did not get the request: no connection, or no worker token to send it with.
     pub fn certainly_not_sent(&self) -> bool {
-        matches!(self, Self::Unreachable(_) | Self::TokenRefused(_) | Self::TokenEndpointFailed(_))
+        matches!(self, Self::Unreachable(_) | Self::TokenRefused(_) | Self::TokenEndpointFailed(_) | Self::NoToken(_))
     }
 }
 
@@ -335,6 +340,7 @@ impl std::fmt::Display for UpstreamFailure {
             Self::TimedOut => write!(f, "timed out"),
             Self::TokenRefused(status) => write!(f, "the token endpoint refused the worker credentials ({status})"),
             Self::TokenEndpointFailed(status) => write!(f, "the token endpoint failed ({status})"),
+            Self::NoToken(reason) => write!(f, "no worker token: {reason}"),
         }
     }
 }
