@@ -3,14 +3,16 @@
 //! client sends is refused with the proxy's own errors, or reaches the (absent) upstream as a 502.
 #![no_main]
 
+#[path = "common.rs"]
+mod common;
+
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use mfa_enroll_proxy::{Config, Gateway, Identity, PingOne, Proxy, Upstream};
+use mfa_enroll_proxy::{Gateway, Identity};
 use tower::ServiceExt;
 
 const SECRET: &str = "a-gateway-secret-of-at-least-32-characters";
@@ -26,32 +28,12 @@ struct Call<'a> {
 fn runtime_and_app() -> &'static (tokio::runtime::Runtime, axum::Router) {
     static APP: OnceLock<(tokio::runtime::Runtime, axum::Router)> = OnceLock::new();
     APP.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        let upstream = Upstream::PingOne(PingOne {
-            api_url: "http://127.0.0.1:9/v1".into(),
-            auth_url: "http://127.0.0.1:9".into(),
-            environment_id: "env".into(),
-            client_id: "worker".into(),
-            client_secret: "secret".to_owned().into(),
-            ..PingOne::default()
-        });
-        let identity = Identity::Header(Gateway {
+        common::proxy_with(Identity::Header(Gateway {
             user_header: "x-user".into(),
             secret_header: "x-gateway-secret".into(),
             secret: SECRET.to_owned().into(),
             secret_file: None,
-        });
-        let app = runtime.block_on(async {
-            // Limits out of the way, so that the fuzzer explores past them; they have tests of their own.
-            let wide = mfa_enroll_proxy::Rate { per_user: u32::MAX, per_address: u32::MAX, window: std::time::Duration::from_secs(1) };
-            let limits = mfa_enroll_proxy::Limits {
-                create: wide, create_phone: wide, activate: wide, resend: wide, read: wide, change: wide,
-            };
-            let config = Config { upstream, identity, limits, ..Config::default() };
-            let proxy = Proxy::start(config).await.expect("the proxy starts");
-            proxy.app().layer(MockConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))))
-        });
-        (runtime, app)
+        }))
     })
 }
 

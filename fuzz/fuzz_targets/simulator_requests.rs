@@ -47,8 +47,7 @@ fn setup() -> &'static Setup {
             let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
             body["access_token"].as_str().expect("a token").to_owned()
         });
-        let devices =
-            format!("/v1/environments/{}/users/{}/devices", fixture.environment_id, fixture.demo_user_id);
+        let devices = format!("/v1/environments/{}/users/{}/devices", fixture.environment_id, fixture.demo_user_id);
         Setup { runtime, app, devices, token }
     })
 }

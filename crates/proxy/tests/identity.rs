@@ -222,6 +222,16 @@ fn portal_token_with(user: &str, kid: &str, change: impl FnOnce(&mut Header)) ->
 
 const PORTAL_ISSUER: &str = "https://login.portal.example/as";
 
+/// The bearer identity of a portal whose identity provider is `keys`, with the default leeway and refetch interval.
+fn portal_bearer(keys: &KeyServer) -> Identity {
+    Identity::Bearer(Bearer {
+        jwks_url: keys.url.clone(),
+        issuer: PORTAL_ISSUER.into(),
+        audience: AUDIENCE.into(),
+        ..Bearer::default()
+    })
+}
+
 #[tokio::test]
 async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
     const REFETCH: Duration = Duration::from_secs(30);
@@ -274,15 +284,7 @@ async fn es256_keys_verify_and_a_new_key_is_fetched_at_a_bounded_rate() {
 async fn a_refetch_in_flight_holds_up_no_token_whose_key_is_known() {
     let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
     let clock = Clock::set_at(SystemTime::now());
-    let setup = start_on(clock.clone(), |_| {
-        Identity::Bearer(Bearer {
-            jwks_url: keys.url.clone(),
-            issuer: PORTAL_ISSUER.into(),
-            audience: AUDIENCE.into(),
-            ..Bearer::default()
-        })
-    })
-    .await;
+    let setup = start_on(clock.clone(), |_| portal_bearer(&keys)).await;
     let user = setup.info.demo_user_id.clone();
     assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
 
@@ -310,15 +312,7 @@ async fn a_refetch_in_flight_holds_up_no_token_whose_key_is_known() {
 async fn concurrent_tokens_with_a_new_key_share_one_fetch_and_are_all_accepted() {
     let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
     *keys.delay.lock().expect("the delay") = Duration::from_millis(300);
-    let setup = start(|_| {
-        Identity::Bearer(Bearer {
-            jwks_url: keys.url.clone(),
-            issuer: PORTAL_ISSUER.into(),
-            audience: AUDIENCE.into(),
-            ..Bearer::default()
-        })
-    })
-    .await;
+    let setup = start(|_| portal_bearer(&keys)).await;
     let user = setup.info.demo_user_id.clone();
     // A widget asks for its configuration and its list at once, with a token whose key nobody has fetched yet.
     let requests: Vec<_> = (0..5)
@@ -385,15 +379,7 @@ async fn a_gateway_header_counts_only_with_the_shared_secret() {
 #[tokio::test]
 async fn a_token_that_requires_an_unknown_extension_is_refused() {
     let keys = KeyServer::start(portal_keys(&["portal-rsa-1"])).await;
-    let setup = start(|_| {
-        Identity::Bearer(Bearer {
-            jwks_url: keys.url.clone(),
-            issuer: PORTAL_ISSUER.into(),
-            audience: AUDIENCE.into(),
-            ..Bearer::default()
-        })
-    })
-    .await;
+    let setup = start(|_| portal_bearer(&keys)).await;
     let user = setup.info.demo_user_id.clone();
     assert_eq!(setup.list_with_token(&portal_token(&user, "portal-rsa-1")).await.0, StatusCode::OK);
     // RFC 7515 §4.1.11: extensions named in `crit` must be understood, or the token refused.
