@@ -320,6 +320,7 @@ pub mod codes {
     pub const UNEXPECTED_ERROR: &str = "UNEXPECTED_ERROR";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const UPSTREAM_UNAVAILABLE: &str = "UPSTREAM_UNAVAILABLE";
+    pub const REQUEST_FAILED: &str = "REQUEST_FAILED";
     /// Detail codes.
     pub const INVALID_OTP: &str = "INVALID_OTP";
     pub const INVALID_VALUE: &str = "INVALID_VALUE";

@@ -32,6 +32,10 @@ pub enum AppError {
     UpstreamTimeout,
     /// Too many of one action from this user or address; try again after the given seconds.
     RequestLimited { retry_after_seconds: u64 },
+    /// Another request with the same `Idempotency-Key` is being served now.
+    KeyInUse,
+    /// The `Idempotency-Key` was used for a different request.
+    KeyReused,
     /// An upstream error that the widget can act on, passed through with its own body.
     Upstream { status: StatusCode, body: serde_json::Value, retry_after: Option<HeaderValue> },
 }
@@ -121,6 +125,20 @@ impl IntoResponse for AppError {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
                 return response;
             }
+            Self::KeyInUse => {
+                let body = Self::body(
+                    codes::REQUEST_FAILED,
+                    "A request with this Idempotency-Key is still being served. Try again shortly.",
+                    vec![],
+                );
+                let mut response = (StatusCode::CONFLICT, Json(body)).into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+                return response;
+            }
+            Self::KeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Self::body(codes::INVALID_REQUEST, "This Idempotency-Key was used for a different request.", vec![]),
+            ),
             Self::Upstream { status, body, retry_after } => {
                 let mut response = (status, Json(body)).into_response();
                 if let Some(value) = retry_after {

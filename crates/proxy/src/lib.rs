@@ -6,9 +6,11 @@
 
 mod clock;
 mod config;
+mod create;
 mod embedded;
 mod error;
 mod extract;
+mod idempotency;
 mod identity;
 mod limits;
 mod observe;
@@ -49,6 +51,8 @@ pub struct Shared {
     upstream: UpstreamClient,
     authenticator: identity::Authenticator,
     limiter: limits::Limiter,
+    /// What each create named by an `Idempotency-Key` came to.
+    outcomes: idempotency::Outcomes,
     metrics: Arc<observe::Metrics>,
     /// Load balancers whose `X-Forwarded-For` is believed.
     trusted_proxies: Vec<std::net::IpAddr>,
@@ -141,16 +145,22 @@ impl Proxy {
             Identity::Header(gateway) => identity::Authenticator::gateway(gateway)
                 .ok_or_else(|| StartError::Config(vec!["identity: a header name that is not one".to_owned()]))?,
         };
-        let limiter = match &config.rate_limit_redis {
-            Some(url) => limits::Limiter::redis(config.limits, config.clock.clone(), url)
-                .await
-                .map_err(|error| StartError::Redis(error.to_string()))?,
+        let redis = match &config.rate_limit_redis {
+            Some(url) => Some(limits::connect(url).await.map_err(|error| StartError::Redis(error.to_string()))?),
+            None => None,
+        };
+        let limiter = match &redis {
+            Some(connection) => limits::Limiter::redis(config.limits, config.clock.clone(), connection.clone()),
             None => limits::Limiter::in_memory(config.limits, config.clock.clone()),
         };
+        // A create holds its key for its own call, the reconciliation's list and removals, and a margin.
+        let lease = config.timeouts.total * 4;
+        let outcomes = idempotency::Outcomes::new(redis, config.clock.clone(), lease);
         let shared = Shared {
             upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone()),
             authenticator,
             limiter,
+            outcomes,
             metrics,
             trusted_proxies: config.trusted_proxies.clone(),
             policy_id: pingone.policy_id.clone(),
@@ -189,7 +199,11 @@ impl Proxy {
                 tower_http::cors::CorsLayer::new()
                     .allow_origin(origins)
                     .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-                    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                    .allow_headers([
+                        header::AUTHORIZATION,
+                        header::CONTENT_TYPE,
+                        HeaderName::from_static("idempotency-key"),
+                    ])
                     .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
                     .max_age(std::time::Duration::from_secs(600)),
             ),

@@ -229,6 +229,18 @@ fn address_subject(address: IpAddr) -> String {
     }
 }
 
+/// A connection to the Redis at `url` that the replicas share; the error says why it could not connect.
+pub async fn connect(url: &str) -> Result<redis::aio::ConnectionManager, redis::RedisError> {
+    // A store that answers slowly holds up every request: give up on it quickly, and try again on the next request,
+    // rather than wait through a long reconnection.
+    let fail_fast = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(STORE_TIMEOUT))
+        .set_response_timeout(Some(STORE_TIMEOUT))
+        .set_number_of_retries(1)
+        .set_max_delay(STORE_TIMEOUT);
+    redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, fail_fast).await
+}
+
 /// Counts one hit atomically and sets the key to expire with its window.
 const REDIS_COUNT: &str = "local count = redis.call('INCR', KEYS[1]) \
     if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count";
@@ -251,20 +263,12 @@ impl Limiter {
         Self { limits, store: Store::Memory(counts), clock }
     }
 
-    /// A limiter whose counts are in the Redis at `url`, shared by every proxy that names it; the error says why
-    /// it could not connect.
-    pub async fn redis(limits: Limits, clock: Clock, url: &str) -> Result<Self, redis::RedisError> {
-        // A rate-limit store that answers slowly holds up every request: give up on it quickly, and try again on the
-        // next request, rather than wait through a long reconnection.
-        let fail_fast = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(STORE_TIMEOUT))
-            .set_response_timeout(Some(STORE_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(STORE_TIMEOUT);
-        let connection = redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, fail_fast).await?;
+    /// A limiter whose counts are in the Redis of `connection` (see [`connect`]), shared by every proxy that names
+    /// it.
+    pub fn redis(limits: Limits, clock: Clock, connection: redis::aio::ConnectionManager) -> Self {
         let fallback = Arc::new(MemoryCounts::new(MAX_SUBJECTS));
         tokio::spawn(sweep_on_a_timer(Arc::downgrade(&fallback), clock.clone()));
-        Ok(Self { limits, store: Store::Redis { connection, fallback }, clock })
+        Self { limits, store: Store::Redis { connection, fallback }, clock }
     }
 
     /// Counts one `action` for `user` from `address`; over either limit, a 429 that says when to try again. The

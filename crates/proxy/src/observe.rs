@@ -61,6 +61,13 @@ pub struct Metrics {
     limit_hits: Family<ActionLabels, Counter>,
     /// Reads and changes counted by this replica alone, its shared store out of reach.
     limit_fallbacks: Counter,
+    /// What creates whose answer was lost came to: a device `returned`, a half-made one `removed`.
+    reconciliations: Family<OutcomeLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
 impl Default for Metrics {
@@ -82,7 +89,13 @@ impl Default for Metrics {
             "Reads and changes counted by this replica alone, the shared rate-limit store out of reach",
             limit_fallbacks.clone(),
         );
-        Self { registry, requests, in_flight, upstream, token_refreshes, limit_hits, limit_fallbacks }
+        let reconciliations = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "mfa_proxy_reconciliations",
+            "Devices found after a create's answer was lost: returned to the client, or removed as half-made",
+            reconciliations.clone(),
+        );
+        Self { registry, requests, in_flight, upstream, token_refreshes, limit_hits, limit_fallbacks, reconciliations }
     }
 }
 
@@ -101,6 +114,10 @@ impl Metrics {
 
     pub fn limit_fallback(&self) {
         self.limit_fallbacks.inc();
+    }
+
+    pub fn reconciled(&self, outcome: &'static str) {
+        self.reconciliations.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     pub fn limit_hit(&self, action: &str) {

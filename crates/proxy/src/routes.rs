@@ -18,6 +18,7 @@ use devices_api::{
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::create::IdempotencyKey;
 use crate::error::AppError;
 use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, Order, device_id};
 use crate::limits::{Action, Charge};
@@ -85,18 +86,13 @@ async fn devices_action(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ClientAddress(address): ClientAddress,
+    key: Option<IdempotencyKey>,
     request: DevicesRequest,
 ) -> Result<Response, AppError> {
     match request {
         DevicesRequest::Create(request) => {
             let request = checked_create(request, &state)?;
-            let action = match request.device_type {
-                DeviceType::Sms | DeviceType::Voice => Action::CreatePhone,
-                _ => Action::Create,
-            };
-            let charge = state.limit(action, &user, address).await?;
-            forward_charged(&state, charge, Method::POST, &user, "", Some((CONTENT_TYPE_JSON, to_json(&request)?)))
-                .await
+            crate::create::create(&state, &user, address, &request, key).await
         }
         DevicesRequest::Reorder(request) => {
             if request.order.is_empty() || request.order.len() > MAX_ORDER_ENTRIES {
@@ -279,17 +275,20 @@ async fn forward_charged(
 ) -> Result<Response, AppError> {
     let outcome = state.upstream.send(method.clone(), user, path, body).await;
     let not_done = match &outcome {
-        Ok(response) => {
-            let status = response.status;
-            status.is_server_error()
-                || [StatusCode::TOO_MANY_REQUESTS, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status)
-        }
+        Ok(response) => not_done(response.status),
         Err(failure) => failure.certainly_not_sent(),
     };
     if not_done {
         state.limiter.refund(charge).await;
     }
     respond(&method, outcome)
+}
+
+/// Whether an answer says that PingOne certainly did not do the work: a 5xx or a 429, or the worker refused (401,
+/// 403).
+pub(crate) fn not_done(status: StatusCode) -> bool {
+    status.is_server_error()
+        || [StatusCode::TOO_MANY_REQUESTS, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status)
 }
 
 /// The browser's answer to what came back from upstream.
@@ -303,7 +302,7 @@ fn respond(method: &Method, outcome: Result<UpstreamResponse, UpstreamFailure>) 
     }
 }
 
-fn unavailable(failure: UpstreamFailure) -> AppError {
+pub(crate) fn unavailable(failure: UpstreamFailure) -> AppError {
     match failure {
         UpstreamFailure::TimedOut => AppError::UpstreamTimeout,
         UpstreamFailure::Unreachable(_)
@@ -314,7 +313,7 @@ fn unavailable(failure: UpstreamFailure) -> AppError {
     }
 }
 
-fn answer(response: UpstreamResponse) -> Result<Response, AppError> {
+pub(crate) fn answer(response: UpstreamResponse) -> Result<Response, AppError> {
     let UpstreamResponse { status, body, retry_after } = response;
     let body = body.map(without_links);
     if status.is_success() {
@@ -334,7 +333,7 @@ fn answer(response: UpstreamResponse) -> Result<Response, AppError> {
 }
 
 /// Removes every `_links` object: they name the upstream's hosts, which the browser has no use for.
-fn without_links(mut value: serde_json::Value) -> serde_json::Value {
+pub(crate) fn without_links(mut value: serde_json::Value) -> serde_json::Value {
     fn strip(value: &mut serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {

@@ -1,43 +1,13 @@
 //! Rate limits kept in a real Redis (Debian's `redis-server`, started here on a free loopback port), shared by
 //! two proxies as replicas behind a load balancer would share them.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod support;
 
 use mfa_enroll_proxy::{Config, Limits, Rate};
 use reqwest::StatusCode;
 use serde_json::json;
-
-struct Redis {
-    child: Child,
-    url: String,
-}
-
-impl Redis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server runs; `cargo xtask test` installs it");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, url: format!("redis://127.0.0.1:{port}/") }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
 
 async fn replica(redis: &str) -> support::Running {
     let one = Rate { per_user: 1, per_address: 100, window: Duration::from_secs(3600) };
@@ -52,7 +22,7 @@ async fn replica(redis: &str) -> support::Running {
 
 #[tokio::test]
 async fn replicas_share_their_counts_in_redis_and_fail_closed_without_it() {
-    let redis = Redis::start();
+    let redis = support::Redis::start();
     // Both replicas act as the same demo user, from the same fixture.
     let (first_replica, second_replica) = (replica(&redis.url).await, replica(&redis.url).await);
     let (first, second) = (first_replica.base.clone(), second_replica.base.clone());

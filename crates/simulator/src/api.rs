@@ -40,9 +40,10 @@ pub fn routes(simulator: Simulator) -> Router<Simulator> {
         .layer(middleware::from_fn_with_state(simulator, inject_faults))
 }
 
-/// Added latency, 500s and dropped connections, in the shares that the faults setting asks for.
+/// Added latency, 500s and dropped connections, in the shares that the faults setting asks for: before the work
+/// (nothing is done), or after it (the work is done and the answer is late or lost).
 async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let (faults, fail_this) = {
+    let (faults, fail_this, lose_this) = {
         let mut world = sim.world();
         let transaction_id = request
             .headers()
@@ -63,7 +64,11 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
         if fail_this {
             world.faults.fail_next -= 1;
         }
-        (world.faults, fail_this)
+        let lose_this = !fail_this && world.faults.lose_next > 0;
+        if lose_this {
+            world.faults.lose_next -= 1;
+        }
+        (world.faults, fail_this, lose_this)
     };
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -76,7 +81,14 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
     if fail_this || chance(faults.error_rate) {
         return ApiError::unexpected().into_response();
     }
-    next.run(request).await
+    let answer = next.run(request).await;
+    if faults.late_answer_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.late_answer_ms)).await;
+    }
+    if lose_this || chance(faults.lost_answer_rate) {
+        return Response::new(Body::from_stream(dropped_body()));
+    }
+    answer
 }
 
 fn dropped_body() -> impl tokio_stream::Stream<Item = Result<Bytes, std::io::Error>> {

@@ -72,6 +72,13 @@ pub struct Faults {
     pub token_lifetime_seconds: i64,
     /// The next this many requests are answered with a 500, whatever `errorRate` says.
     pub fail_next: u32,
+    /// Added to every answer after its work is done: PingOne slower than a client's timeout, the work done anyway.
+    pub late_answer_ms: u64,
+    /// The share of requests, 0 to 1, that are carried out and whose connection is then dropped: the client never
+    /// learns that the work was done.
+    pub lost_answer_rate: f64,
+    /// The next this many requests are carried out and their answers lost, whatever `lostAnswerRate` says.
+    pub lose_next: u32,
 }
 
 impl Default for Policy {
@@ -119,6 +126,9 @@ impl Default for Faults {
             requests_per_second: 100,
             token_lifetime_seconds: 3600,
             fail_next: 0,
+            late_answer_ms: 0,
+            lost_answer_rate: 0.0,
+            lose_next: 0,
         }
     }
 }
@@ -172,7 +182,9 @@ impl MfaSettings {
 impl Faults {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        for (name, rate) in [("errorRate", self.error_rate), ("dropRate", self.drop_rate)] {
+        let rates =
+            [("errorRate", self.error_rate), ("dropRate", self.drop_rate), ("lostAnswerRate", self.lost_answer_rate)];
+        for (name, rate) in rates {
             if !(0.0..=1.0).contains(&rate) {
                 problems.push(format!("{name} must be 0 to 1"));
             }
