@@ -25,17 +25,53 @@ pub struct Client {
     /// The host page's `getAccessToken`: its result, awaited when it is a promise, goes out as a Bearer token.
     access_token: Option<js_sys::Function>,
     pub events: Events,
+    create_key: CreateKey,
+}
+
+/// The `Idempotency-Key` of the last create that has not succeeded, with its body: sending the same create again,
+/// after no answer or a failed one, sends the same key, so that the proxy makes it at most once and sends its message
+/// once. Another body is another create, with a new key.
+#[derive(Clone, Default)]
+struct CreateKey(std::rc::Rc<std::cell::RefCell<Option<(String, String)>>>);
+
+impl PartialEq for CreateKey {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl CreateKey {
+    /// The key for a create of `body`: the last one's if its body is the same, a new one otherwise.
+    fn for_body(&self, body: &str) -> Result<String, ApiError> {
+        let mut held = self.0.borrow_mut();
+        if let Some((held_body, key)) = held.as_ref()
+            && held_body == body
+        {
+            return Ok(key.clone());
+        }
+        let mut bytes = [0u8; 16];
+        let crypto = web_sys::window().and_then(|window| window.crypto().ok()).ok_or(ApiError::CannotSend)?;
+        crypto.get_random_values_with_u8_array(&mut bytes).map_err(|_| ApiError::CannotSend)?;
+        let key: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        *held = Some((body.to_owned(), key.clone()));
+        Ok(key)
+    }
+
+    /// The create succeeded: the next one is another.
+    fn done(&self) {
+        self.0.borrow_mut().take();
+    }
 }
 
 impl Client {
     /// A client for the contract at `base` (no trailing slash).
     pub fn new(base: &str, access_token: Option<js_sys::Function>, events: Events) -> Self {
-        Self { base: base.to_owned(), access_token, events }
+        Self { base: base.to_owned(), access_token, events, create_key: CreateKey::default() }
     }
 
     /// `GET {base}/devices`: the person's devices.
     pub async fn list_devices(&self) -> Result<DeviceOverview, ApiError> {
-        let list = read(self.call("GET", "/devices", None).await?, wire::read_device_list).await?;
+        let list = read(self.call("GET", "/devices", None, None).await?, wire::read_device_list).await?;
         let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
         Ok(DeviceOverview { devices: list.embedded.devices, default_id })
     }
@@ -43,55 +79,74 @@ impl Client {
     /// `PUT {base}/devices/{id}/nickname`.
     pub async fn rename_device(&self, device_id: &str, nickname: &str) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_JSON, json(&wire::nickname_body(nickname))?);
-        self.call("PUT", &format!("/devices/{device_id}/nickname"), Some(body)).await.map(drop)
+        self.call("PUT", &format!("/devices/{device_id}/nickname"), Some(body), None).await.map(drop)
     }
 
     /// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
     pub async fn reorder_devices(&self, order: &[String]) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_REORDER, json(&wire::order_body(order))?);
-        self.call("POST", "/devices", Some(body)).await.map(drop)
+        self.call("POST", "/devices", Some(body), None).await.map(drop)
     }
 
     /// `GET {base}/config`: what this person may enroll here.
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
-        read(self.call("GET", "/config", None).await?, wire::read_config).await
+        read(self.call("GET", "/config", None, None).await?, wire::read_config).await
     }
 
-    /// `POST {base}/devices`: a new device, waiting for activation.
+    /// `POST {base}/devices`: a new device, waiting for activation; made at most once however often it is sent.
     pub async fn create_device(&self, request: &CreateDevice) -> Result<Device, ApiError> {
-        let body = (CONTENT_TYPE_JSON, json(&wire::create_body(request))?);
-        read(self.call("POST", "/devices", Some(body)).await?, wire::read_device).await
+        let body = json(&wire::create_body(request))?;
+        let key = self.create_key.for_body(&body)?;
+        let answer = self.call("POST", "/devices", Some((CONTENT_TYPE_JSON, body)), Some(&key)).await?;
+        let device = read(answer, wire::read_device).await?;
+        self.create_key.done();
+        Ok(device)
     }
 
     /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
     pub async fn activate_device(&self, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
         let body = (CONTENT_TYPE_ACTIVATE, json(&wire::activate_body(otp, oath_resync))?);
-        read(self.call("POST", &format!("/devices/{device_id}"), Some(body)).await?, wire::read_device).await
+        read(self.call("POST", &format!("/devices/{device_id}"), Some(body), None).await?, wire::read_device).await
     }
 
     /// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
     pub async fn resend_code(&self, device_id: &str) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_SEND_ACTIVATION_CODE, String::new());
-        self.call("POST", &format!("/devices/{device_id}"), Some(body)).await.map(drop)
+        self.call("POST", &format!("/devices/{device_id}"), Some(body), None).await.map(drop)
     }
 
     /// `DELETE {base}/devices/{id}`.
     pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
-        self.call("DELETE", &format!("/devices/{device_id}"), None).await.map(drop)
+        self.call("DELETE", &format!("/devices/{device_id}"), None, None).await.map(drop)
     }
 
     /// The one place where a request goes out and its answer becomes a success or an error; every error is also
     /// reported to the host page.
-    async fn call(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
-        let result = self.send(method, path, body).await;
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, String)>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Response, ApiError> {
+        let result = self.send(method, path, body, idempotency_key).await;
         if let Err(error) = &result {
             self.events.refused(error);
         }
         result
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Result<Response, ApiError> {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, String)>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Response, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::CannotSend)?;
+        if let Some(key) = idempotency_key {
+            headers.set("Idempotency-Key", key).map_err(|_| ApiError::CannotSend)?;
+        }
         if let Some(token) = self.access_token().await? {
             headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| ApiError::CannotSend)?;
         }

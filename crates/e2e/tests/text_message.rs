@@ -180,3 +180,32 @@ async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_
     harness.find_with_text(By::Css(".mfa-device-destination"), "a•••@example.com").await;
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_again_after_a_lost_answer_sends_one_code_and_makes_one_device() {
+    // PingOne sends the code and makes the device, but answers after the proxy has given up.
+    let harness = Harness::start_with(|config: &mut Config| {
+        config.timeouts.total = std::time::Duration::from_millis(500);
+    })
+    .await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
+    harness.type_into("address", "+1 512 520 1234").await;
+    harness.simulator().put("faults", serde_json::json!({ "lateAnswerMs": 1500 })).await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    let unavailable = "The service is unavailable right now. Try again shortly.";
+    harness.find_with_text(By::Css("p[role='alert']"), unavailable).await;
+    assert_eq!(harness.simulator().outbox(None).await.len(), 1, "the lost call sent its code");
+
+    harness.simulator().put("faults", serde_json::json!({})).await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
+    let sent = harness.simulator().outbox(None).await;
+    assert_eq!(sent.len(), 1, "sending again sent nothing more: {sent:?}");
+    harness.type_into("otp", sent[0]["otp"].as_str().expect("a code")).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    let devices: Value = harness.devices().await;
+    assert_eq!(devices["_embedded"]["devices"].as_array().map(Vec::len), Some(1), "one device: {devices}");
+    harness.stop().await;
+}
