@@ -31,6 +31,11 @@ commands:
                    set up, build, and run the proxy with its embedded simulator (default 127.0.0.1:8080)
   test             set up everything and run every test: native, browser and end to end
   bench            measure the page's payload and the proxy's overhead; writes figures to stdout
+  soak [PEOPLE] [ROUNDS]
+                   PEOPLE (default 200) enroll every type at once, ROUNDS times (default 4, one every 10 s),
+                   through three replicas of the release proxy sharing a real redis-server, while PingOne fails,
+                   drops, slows and revokes and Redis restarts; prints lost, duplicated and half-made devices,
+                   messages per enrollment and each replica's memory
   fuzz [SECONDS]   run every fuzz target for SECONDS each (default 60) with cargo-fuzz and the nightly toolchain;
                    prints each target's executions and whether it found a crash";
 
@@ -43,6 +48,13 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::run_bench(),
+        Some("soak") => {
+            let number = |at: usize, default: usize| args.get(at).map_or(Ok(default), |n| n.parse().map_err(|_| USAGE));
+            number(1, 200)
+                .and_then(|people| number(2, 4).map(|rounds| (people, rounds)))
+                .map_err(str::to_owned)
+                .and_then(|(people, rounds)| soak(people, rounds))
+        }
         Some("fuzz") => {
             args.get(1).map_or(Ok(60), |seconds| seconds.parse().map_err(|_| USAGE.to_owned())).and_then(fuzz)
         }
@@ -330,6 +342,20 @@ fn test() -> Result<(), String> {
 
     println!("==> every test passed in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Builds the release proxy and runs the soak (`crates/e2e/src/bin/soak.rs`) against it; fails when its goal is
+/// not met.
+fn soak(people: usize, rounds: usize) -> Result<(), String> {
+    Tools::locate()?.install(true)?;
+    run(Command::new("cargo")
+        .args(["build", "--release", "--package", "mfa-enroll-proxy", "--bin", "mfa-enroll-proxy"])
+        .current_dir(root()))?;
+    run(Command::new("cargo")
+        .args(["run", "--release", "--quiet", "--package", "e2e", "--bin", "soak", "--"])
+        .args([people.to_string(), rounds.to_string()])
+        .current_dir(root())
+        .env("SOAK_PROXY", root().join("target/release/mfa-enroll-proxy")))
 }
 
 /// The fuzz targets in `fuzz/`, each a parser that meets untrusted bytes.
