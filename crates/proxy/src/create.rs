@@ -136,7 +136,6 @@ async fn send(state: &AppState, user: &str, address: IpAddr, request: &CreateDev
     let lost = lost_error(&failure);
     match reconcile(state, user, request).await {
         Ok(Some(device)) => {
-            state.metrics.reconciled("returned");
             let device_id = device["id"].as_str().unwrap_or_default().to_owned();
             Sent::Made { response: (StatusCode::CREATED, Json(device)).into_response(), device_id }
         }
@@ -173,6 +172,9 @@ async fn reconcile(state: &AppState, user: &str, request: &CreateDevice) -> Resu
             tracing::info!(request_id = crate::observe::request_id(), removed, "a half-made device was removed");
             state.metrics.reconciled("removed");
         }
+    }
+    if kept.is_some() {
+        state.metrics.reconciled("returned");
     }
     Ok(kept.map(without_links))
 }
