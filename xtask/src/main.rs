@@ -36,7 +36,9 @@ commands:
                    through three replicas of the release proxy sharing a real redis-server, while PingOne fails,
                    drops, slows and revokes and Redis restarts; prints lost, duplicated and half-made devices,
                    messages per enrollment and each replica's memory
-  fuzz [SECONDS]   run every fuzz target for SECONDS each (default 60) with cargo-fuzz and the nightly toolchain;
+  fuzz [SECONDS | --runs N]
+                   run every fuzz target for SECONDS each (default 60), or for N executions each, with cargo-fuzz
+                   and the nightly toolchain;
                    prints each target's executions and whether it found a crash";
 
 fn main() -> ExitCode {
@@ -56,7 +58,13 @@ fn main() -> ExitCode {
                 .and_then(|(people, rounds)| soak(people, rounds))
         }
         Some("fuzz") => {
-            args.get(1).map_or(Ok(60), |seconds| seconds.parse().map_err(|_| USAGE.to_owned())).and_then(fuzz)
+            let budget = match (args.get(1).map(String::as_str), args.get(2)) {
+                (None, _) => Ok(FuzzBudget::Seconds(60)),
+                (Some("--runs"), Some(runs)) => runs.parse().map(FuzzBudget::Runs).map_err(|_| USAGE.to_owned()),
+                (Some(seconds), None) => seconds.parse().map(FuzzBudget::Seconds).map_err(|_| USAGE.to_owned()),
+                _ => Err(USAGE.to_owned()),
+            };
+            budget.and_then(fuzz)
         }
         _ => Err(USAGE.to_owned()),
     };
@@ -363,10 +371,26 @@ const FUZZ_TARGETS: [&str; 5] = ["validate", "wire_model", "proxy_requests", "be
 /// cargo-fuzz, from crates.io, pinned like every other tool.
 const CARGO_FUZZ_VERSION: &str = "0.13.1";
 
-/// Runs every fuzz target for `seconds` with the nightly toolchain that this machine kind has (rustup installs
+/// How long each fuzz target runs: for so many seconds, or for so many executions.
+#[derive(Clone, Copy)]
+enum FuzzBudget {
+    Seconds(u64),
+    Runs(u64),
+}
+
+impl std::fmt::Display for FuzzBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Seconds(seconds) => write!(f, "{seconds} s"),
+            Self::Runs(runs) => write!(f, "{runs} executions"),
+        }
+    }
+}
+
+/// Runs every fuzz target for its `budget` with the nightly toolchain that this machine kind has (rustup installs
 /// one where it is missing), and reports each one's executions; a crash fails the run and leaves its input in
 /// `fuzz/artifacts/`, to become a regression test.
-fn fuzz(seconds: u64) -> Result<(), String> {
+fn fuzz(budget: FuzzBudget) -> Result<(), String> {
     let tools = Tools::locate()?;
     let has_nightly = Command::new("rustc").arg("+nightly").arg("-V").output().is_ok_and(|out| out.status.success());
     if !has_nightly {
@@ -380,17 +404,14 @@ fn fuzz(seconds: u64) -> Result<(), String> {
     }
     let mut report = Vec::new();
     for target in FUZZ_TARGETS {
-        println!("==> fuzzing {target} for {seconds} s");
+        println!("==> fuzzing {target} for {budget}");
+        let started = std::time::Instant::now();
+        let limit = match budget {
+            FuzzBudget::Seconds(seconds) => format!("-max_total_time={seconds}"),
+            FuzzBudget::Runs(runs) => format!("-runs={runs}"),
+        };
         let output = Command::new("cargo")
-            .args([
-                "+nightly",
-                "fuzz",
-                "run",
-                target,
-                "--",
-                &format!("-max_total_time={seconds}"),
-                "-print_final_stats=1",
-            ])
+            .args(["+nightly", "fuzz", "run", target, "--", &limit, "-print_final_stats=1"])
             .current_dir(root().join("fuzz"))
             .env("PATH", tools.path())
             .output()
@@ -405,18 +426,19 @@ fn fuzz(seconds: u64) -> Result<(), String> {
             return Err(format!("cargo fuzz could not run {target}:\n{said}"));
         }
         let outcome = if crashed { "CRASH (its input is in fuzz/artifacts)" } else { "no crash" };
-        println!("    {executions} executions, {outcome}");
-        report.push((target, executions, !crashed));
+        let took = started.elapsed().as_secs();
+        println!("    {executions} executions in {took} s, {outcome}");
+        report.push((target, executions, took, !crashed));
         if crashed {
             let tail: Vec<&str> = said.lines().rev().take(40).collect();
             eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         }
     }
-    println!("\n## Fuzzing ({seconds} s a target)");
-    for (target, executions, clean) in &report {
-        println!("- {target}: {executions} executions, {}", if *clean { "no crash" } else { "a crash" });
+    println!("\n## Fuzzing ({budget} a target)");
+    for (target, executions, took, clean) in &report {
+        println!("- {target}: {executions} executions in {took} s, {}", if *clean { "no crash" } else { "a crash" });
     }
-    if report.iter().all(|(_, _, clean)| *clean) { Ok(()) } else { Err("a fuzz target crashed".to_owned()) }
+    if report.iter().all(|(_, _, _, clean)| *clean) { Ok(()) } else { Err("a fuzz target crashed".to_owned()) }
 }
 
 /// Builds the proxy as an operator may, without the embedded simulator and its known worker secret, and checks that
