@@ -75,13 +75,17 @@ async fn serve(config: Config) -> Result<(), String> {
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("mfa-enroll proxy: open http://{address}/");
-    println!("  up to {open_files} open files");
+    let mut said = format!("mfa-enroll proxy: open http://{address}/\n  up to {open_files} open files\n");
     if let Some(user) = proxy.demo_user_id() {
-        println!("  acting as the demo user {user}");
+        said += &format!("  acting as the demo user {user}\n");
     }
     if let Some(url) = proxy.simulator_url() {
-        println!("  embedded PingOne simulator: {url} (control API under /sim/)");
+        said += &format!("  embedded PingOne simulator: {url} (control API under /sim/)\n");
     }
+    // Said once, for whoever reads it: a closed standard output (a supervisor that stopped reading) must not stop
+    // the proxy, as `println!` would, with a panic.
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, said.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)).ok();
+    drop(stdout);
     proxy.serve(listener, devices_api::server::shutdown_signal()).await.map_err(|e| e.to_string())
 }

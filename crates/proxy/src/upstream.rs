@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
 use crate::config::{PingOne, Timeouts, TokenAuth};
 use crate::observe::Metrics;
@@ -36,9 +35,11 @@ pub struct UpstreamClient {
     client_id: String,
     client_secret: SecretString,
     token_auth: TokenAuth,
+    /// The token and the last refresh's failure, read without waiting.
+    token: std::sync::Mutex<TokenState>,
     /// One refresh at a time: concurrent requests wait on this lock and then share its outcome, the token or the
-    /// failure.
-    token: Mutex<TokenState>,
+    /// failure; while it is held, a token that has not expired yet serves.
+    refreshing: tokio::sync::Mutex<()>,
     /// A permit for each request waiting for the lock above; one that gives up gives its permit back.
     waiters: tokio::sync::Semaphore,
     /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
@@ -57,6 +58,7 @@ struct TokenState {
 struct WorkerToken {
     value: SecretString,
     refresh_at: Instant,
+    expires_at: Instant,
 }
 
 /// What `/readyz` reports: the last known state of the worker token, found without asking PingOne.
@@ -123,7 +125,8 @@ impl UpstreamClient {
             client_id: pingone.client_id.clone(),
             client_secret: pingone.client_secret.clone(),
             token_auth: pingone.token_auth,
-            token: Mutex::new(TokenState::default()),
+            token: std::sync::Mutex::new(TokenState::default()),
+            refreshing: tokio::sync::Mutex::new(()),
             waiters: tokio::sync::Semaphore::new(MAX_TOKEN_WAITERS),
             last_refresh: std::sync::Mutex::new(None),
             metrics,
@@ -184,7 +187,7 @@ impl UpstreamClient {
         if response.status != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        self.forget_token(&token).await;
+        self.forget_token(&token);
         let token = self.worker_token().await?;
         self.send_once(method, url, &token, body).await
     }
@@ -237,39 +240,70 @@ impl UpstreamClient {
     }
 
     /// The cached worker token, or a new one when it is missing or close to expiry. One refresh runs at a time and
-    /// its outcome, a failure too, is shared: a failure for [`TOKEN_BACKOFF`], during which nobody asks again.
+    /// its outcome, a failure too, is shared: a failure for [`TOKEN_BACKOFF`], during which nobody asks again. While
+    /// a refresh runs, the token it replaces serves until it expires, so that nobody waits for a slow endpoint.
     async fn worker_token(&self) -> Result<SecretString, UpstreamFailure> {
-        let Ok(waiting) = self.waiters.try_acquire() else {
-            return Err(UpstreamFailure::NoToken("too many requests waiting for a worker token".into()));
-        };
-        let mut state = self.token.lock().await;
-        drop(waiting);
-        if let Some(token) = state.token.as_ref().filter(|token| token.refresh_at > Instant::now()) {
-            return Ok(token.value.clone());
+        if let Some(shared) = self.shared_outcome(Instant::now()) {
+            return shared;
         }
-        if let Some((at, failure)) = &state.failed
-            && at.elapsed() < TOKEN_BACKOFF
-        {
-            return Err(failure.clone());
+        let refreshing = match self.refreshing.try_lock() {
+            Ok(refreshing) => refreshing,
+            Err(_) => {
+                let now = Instant::now();
+                if let Some(token) = self.state().token.as_ref().filter(|token| token.expires_at > now) {
+                    return Ok(token.value.clone());
+                }
+                let Ok(waiting) = self.waiters.try_acquire() else {
+                    return Err(UpstreamFailure::NoToken("too many requests waiting for a worker token".into()));
+                };
+                let refreshing = self.refreshing.lock().await;
+                drop(waiting);
+                refreshing
+            }
+        };
+        // The refresh that held the lock may have brought a token, or a failure to share.
+        if let Some(shared) = self.shared_outcome(Instant::now()) {
+            return shared;
         }
         let fetched = self.fetch_token().await;
         *self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some(fetched.as_ref().map(drop).map_err(ToString::to_string));
-        match fetched {
+        let mut state = self.state();
+        let outcome = match fetched {
             Ok((value, lifetime)) => {
                 state.failed = None;
                 // Refreshed well before it expires, but never more than halfway through its life: a short-lived
                 // token is not fetched again for every call.
                 let margin = EXPIRY_MARGIN.min(lifetime / 2);
-                state.token =
-                    Some(WorkerToken { value: value.clone(), refresh_at: Instant::now() + lifetime - margin });
+                let now = Instant::now();
+                let refresh_at = now + lifetime - margin;
+                state.token = Some(WorkerToken { value: value.clone(), refresh_at, expires_at: now + lifetime });
                 Ok(value)
             }
             Err(failure) => {
                 state.failed = Some((Instant::now(), failure.clone()));
                 Err(failure)
             }
+        };
+        drop(refreshing);
+        outcome
+    }
+
+    /// What a request gets without a refresh of its own: the cached token while it is fresh, or the last refresh's
+    /// failure while its back-off lasts.
+    fn shared_outcome(&self, now: Instant) -> Option<Result<SecretString, UpstreamFailure>> {
+        let state = self.state();
+        if let Some(token) = state.token.as_ref().filter(|token| token.refresh_at > now) {
+            return Some(Ok(token.value.clone()));
         }
+        match &state.failed {
+            Some((at, failure)) if now.duration_since(*at) < TOKEN_BACKOFF => Some(Err(failure.clone())),
+            _ => None,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, TokenState> {
+        self.token.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Asks the token endpoint for a worker token and its lifetime, again after a 5xx or a connection error, as
@@ -317,8 +351,8 @@ impl UpstreamClient {
     }
 
     /// Drops the cached token if it is still the one that was refused; a newer one stays.
-    async fn forget_token(&self, refused: &SecretString) {
-        let mut state = self.token.lock().await;
+    fn forget_token(&self, refused: &SecretString) {
+        let mut state = self.state();
         if state.token.as_ref().is_some_and(|token| token.value.expose_secret() == refused.expose_secret()) {
             state.token = None;
         }

@@ -126,6 +126,35 @@ fn the_demo_serves_and_stops_cleanly_on_sigterm() {
     assert!(child.wait().expect("the proxy exits").success(), "a clean exit on SIGTERM");
 }
 
+#[test]
+fn a_closed_standard_output_does_not_stop_the_proxy() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let mut child = Command::new(PROXY)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the proxy starts");
+    // A supervisor that stops reading before the proxy says where it listens.
+    drop(child.stdout.take());
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let health = loop {
+        match get_text(&url) {
+            Ok(health) => break health,
+            Err(_) if std::time::Instant::now() < deadline => {
+                assert!(child.try_wait().expect("its state").is_none(), "the proxy ended when its output closed");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(error) => panic!("never served: {error}"),
+        }
+    };
+    assert_eq!(health, "ok");
+    child.kill().ok();
+    child.wait().ok();
+}
+
 /// A GET on a runtime of its own, for a test that drives a child process.
 fn get_text(url: &str) -> Result<String, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;

@@ -1,13 +1,16 @@
 //! The built proxy as a child process, started under the usual open-files limit of 1024, against 1100 clients
 //! that hold connections open: silent ones, ones that send half a request's head, and kept-alive ones that idle
 //! after a request. Real requests are served meanwhile, and each held connection is closed once its head or its
-//! next request is overdue (a one-second timeout here, configured short for the test).
+//! next request is overdue (a one-second timeout here, configured short for the test). And the connection cap: past
+//! it, a new connection waits until one is free.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+mod support;
 
 const PROXY: &str = env!("CARGO_BIN_EXE_mfa-enroll-proxy");
 const HELD: usize = 1100;
@@ -63,4 +66,22 @@ async fn a_thousand_slow_and_idle_connections_neither_starve_real_requests_nor_o
         assert!(closed.is_ok(), "held connection {n} is still open long after its timeout");
     }
     proxy.kill().await.expect("the proxy stops");
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_one_is_free() {
+    let connections =
+        mfa_enroll_proxy::Connections { header_read_timeout: Duration::from_secs(30), max_connections: 3 };
+    let proxy = support::start(mfa_enroll_proxy::Config { connections, ..mfa_enroll_proxy::Config::default() }).await;
+    let address = proxy.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(&address).await.expect("a connection"));
+    }
+    let health = || proxy.http.get(format!("{}/healthz", proxy.base)).timeout(Duration::from_millis(700)).send();
+    let waiting = health().await;
+    assert!(waiting.is_err_and(|error| error.is_timeout()), "a fourth connection is not served while three are held");
+    drop(held);
+    let served = health().await.expect("served once the held connections are gone");
+    assert_eq!(served.text().await.expect("text"), "ok");
 }

@@ -97,3 +97,62 @@ async fn a_token_that_lives_less_than_the_margin_still_serves_many_requests() {
         .expect("a refresh count");
     assert!(refreshes <= 3, "the start's token, the one after the revocation, and no more: {refreshes}");
 }
+
+/// A PingOne on 127.0.0.1 whose tokens live `lifetime_seconds` and whose second and later token requests wait until
+/// the test lets them go; its device list is always empty.
+async fn held_token_endpoint(lifetime_seconds: u64) -> (String, Arc<tokio::sync::Semaphore>) {
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let held = release.clone();
+    let app = axum::Router::new()
+        .route(
+            "/env/as/token",
+            axum::routing::post(move || {
+                let (asked, held) = (asked.clone(), held.clone());
+                async move {
+                    if asked.fetch_add(1, Ordering::SeqCst) > 0 {
+                        held.acquire().await.expect("open").forget();
+                    }
+                    axum::Json(json!({ "access_token": "t", "token_type": "Bearer", "expires_in": lifetime_seconds }))
+                }
+            }),
+        )
+        .route(
+            "/v1/environments/env/users/{user}/devices",
+            axum::routing::get(|| async { axum::Json(json!({ "_embedded": { "devices": [] } })) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, release)
+}
+
+#[tokio::test]
+async fn a_token_that_has_not_expired_serves_while_its_refresh_is_slow() {
+    // Tokens of 4 s are refreshed after 2 s; the refresh then hangs until the test lets it go.
+    let (base, release) = held_token_endpoint(4).await;
+    let upstream = Upstream::PingOne(PingOne {
+        api_url: format!("{base}/v1"),
+        auth_url: base.clone(),
+        environment_id: "env".into(),
+        client_id: "worker".into(),
+        client_secret: "secret".to_owned().into(),
+        ..PingOne::default()
+    });
+    let proxy = support::start(Config { upstream, identity: gateway(), ..Config::default() }).await;
+    let list = || {
+        proxy.http.get(format!("{}/api/devices", proxy.base)).header("x-user", USER).header("x-gateway-secret", SECRET)
+    };
+    assert_eq!(list().send().await.expect("an answer").status(), StatusCode::OK, "the first token");
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let refreshing = tokio::spawn(list().send());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..5 {
+        let served = tokio::time::timeout(Duration::from_secs(1), list().send()).await;
+        let served = served.expect("served at once, not after the refresh").expect("an answer");
+        assert_eq!(served.status(), StatusCode::OK);
+    }
+    assert!(!refreshing.is_finished(), "the refresh is still held");
+    release.add_permits(1);
+    assert_eq!(refreshing.await.expect("the task").expect("an answer").status(), StatusCode::OK);
+}
