@@ -6,9 +6,10 @@
 //! everyone else's.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use devices_api::DeviceType;
+use tokio::time::Instant;
 
 use crate::upstream::{EnvironmentResource, UpstreamClient};
 

@@ -6,11 +6,12 @@
 //! from the browser.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderValue, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio::time::Instant;
 
 use crate::config::{PingOne, Timeouts, TokenAuth};
 use crate::observe::Metrics;
