@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod lenient;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod validate;
@@ -149,8 +150,17 @@ pub struct IdRef {
 pub struct Lock {
     /// `LOCKED` or `UNLOCKED`.
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+}
+
+/// An administrator's block of a device: `BLOCKED` or `UNBLOCKED`, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Block {
+    pub status: String,
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
+    pub blocked_at: Option<String>,
 }
 
 /// An MFA device as PingOne returns it. Type-specific fields are present only for their type.
@@ -188,8 +198,10 @@ pub struct Device {
     /// `HOTP` or `TOTP`, for OATH tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub lock: Option<Lock>,
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
+    pub block: Option<Block>,
 }
 
 /// The body of `GET …/devices`: PingOne wraps the list in a HAL envelope.
@@ -208,7 +220,7 @@ pub struct DeviceList {
 pub struct EmbeddedDevices {
     pub devices: Vec<Device>,
     /// With `expand=order`: the ordered active devices; the first is the default.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "lenient::items", skip_serializing_if = "Vec::is_empty")]
     pub order: Vec<IdRef>,
 }
 
@@ -287,7 +299,12 @@ pub struct ErrorDetail {
     #[serde(default)]
     pub message: String,
     /// PingOne's docs spell it `innererror`, its SDKs `innerError`: both are read.
-    #[serde(default, alias = "innererror", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "innererror",
+        deserialize_with = "lenient::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inner_error: Option<InnerError>,
 }
 
@@ -297,17 +314,34 @@ pub struct ErrorDetail {
 #[serde(rename_all = "camelCase")]
 pub struct InnerError {
     /// Wrong OTPs still allowed before the device locks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub remaining_attempts: Option<u32>,
     /// When an OTP-failure lock ends (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub lock_expires_at: Option<String>,
     /// Seconds to wait before trying again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
     /// The largest value allowed, such as the number of devices a user may have.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub maximum_value: Option<u32>,
+}
+
+/// `GET {base}/config`: what the widget may offer this person, as the proxy answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    /// The types that may be enrolled here and that the environment's device policy lets people pair.
+    pub device_types: Vec<DeviceType>,
+    /// Whether PingOne keeps a voice device's extension (its MFA settings' `phoneExtensions.enabled`); the widget
+    /// asks for one only then.
+    #[serde(default)]
+    pub phone_extensions: bool,
+    /// The name that authenticator apps show, unless the host page gives its own.
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
+    pub resend_cooldown_seconds: Option<u32>,
 }
 
 /// Top-level error codes that this project produces or acts on.

@@ -13,7 +13,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use devices_api::{
     CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice,
-    DeviceStatus, DeviceType, IdRef, validate,
+    DeviceStatus, DeviceType, IdRef, WidgetConfig, validate,
 };
 use serde::{Deserialize, Serialize};
 
@@ -44,17 +44,6 @@ pub fn api() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// What the widget needs to know before it offers anything.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WidgetConfig {
-    device_types: Vec<DeviceType>,
-    /// Whether PingOne keeps a voice device's extension (its MFA settings' `phoneExtensions.enabled`).
-    phone_extensions: bool,
-    issuer: String,
-    resend_cooldown_seconds: u32,
-}
-
 async fn config(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -66,8 +55,8 @@ async fn config(
     Ok(Json(WidgetConfig {
         device_types,
         phone_extensions,
-        issuer: state.issuer.clone(),
-        resend_cooldown_seconds: state.resend_cooldown_seconds,
+        issuer: Some(state.issuer.clone()),
+        resend_cooldown_seconds: Some(state.resend_cooldown_seconds),
     }))
 }
 

@@ -761,6 +761,7 @@ fn new_device(
         serial_number: None,
         token_type: None,
         lock: None,
+        block: None,
     }
 }
 

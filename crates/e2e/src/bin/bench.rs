@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the figures in BENCHMARKS.md, measured in one run on this machine.
 //!
-//! - what the page loads, gzip -9;
+//! - what the page loads, under Brotli (quality 11) and gzip -9;
 //! - time to first render in headless Chromium, from navigation to the device list on screen;
 //! - the proxy's overhead: a device list through the proxy against the same list from the simulator directly.
 //!
@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{Harness, payload_gzip_sizes, site_dir};
+use e2e::{Encoding, Harness, payload_sizes, site_dir};
 use thirtyfour::prelude::*;
 
 const PAGE_LOADS: usize = 15;
@@ -16,15 +16,20 @@ const LIST_REQUESTS: usize = 400;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let sizes = payload_gzip_sizes(&site_dir());
-    let total: usize = sizes.iter().map(|(_, size)| size).sum();
-    println!("## Payload (release build, gzip -9)");
-    for (name, size) in &sizes {
-        println!("- {name}: {:.1} KiB", kib(*size));
+    let (brotli, gzip) = (payload_sizes(&site_dir(), Encoding::Brotli), payload_sizes(&site_dir(), Encoding::Gzip));
+    println!("## Payload (release build; Brotli quality 11, and gzip -9 beside)");
+    for ((name, brotli), (_, gzip)) in brotli.iter().zip(&gzip) {
+        println!("- {name}: {:.1} KiB Brotli, {:.1} KiB gzip", kib(*brotli), kib(*gzip));
     }
-    println!("- total: {:.1} KiB of the {} KiB budget", kib(total), e2e::PAYLOAD_BUDGET_KIB);
-    println!("\n## Catalogues (fetched only in their language, gzip -9)");
-    for (name, size) in payload_gzip_sizes(&site_dir().join("locales")) {
+    let total = |sizes: &[(String, usize)]| sizes.iter().map(|(_, size)| size).sum::<usize>();
+    println!(
+        "- total: {:.1} KiB Brotli of the {} KiB budget; {:.1} KiB gzip",
+        kib(total(&brotli)),
+        e2e::PAYLOAD_BUDGET_KIB,
+        kib(total(&gzip))
+    );
+    println!("\n## Catalogues (fetched only in their language, Brotli)");
+    for (name, size) in payload_sizes(&site_dir().join("locales"), Encoding::Brotli) {
         println!("- {name}: {:.1} KiB", kib(size));
     }
 
