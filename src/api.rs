@@ -6,17 +6,18 @@
 //! person is.
 
 use devices_api::{
-    CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice,
-    Device,
+    ActivateDevice, CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE,
+    CreateDevice, Device, DeviceList, ErrorBody, IdRef, Rename, Reorder, WidgetConfig,
 };
-use wasm_bindgen::{JsCast, JsValue};
+use gloo_net::http::{Method, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, Response};
 
 use crate::error::ApiError;
 use crate::events::Events;
-use crate::types::{DeviceOverview, WidgetConfig};
-use crate::wire::{self, Body};
+use crate::types::DeviceOverview;
 
 /// How the widget reaches the proxy: where, as whom, and where it tells the host page what happened.
 #[derive(Clone, PartialEq)]
@@ -71,60 +72,61 @@ impl Client {
 
     /// `GET {base}/devices`: the person's devices.
     pub async fn list_devices(&self) -> Result<DeviceOverview, ApiError> {
-        let list = read(self.call("GET", "/devices", None, None).await?, wire::read_device_list).await?;
+        let list: DeviceList = read(self.call(Method::GET, "/devices", None, None).await?).await?;
         let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
         Ok(DeviceOverview { devices: list.embedded.devices, default_id })
     }
 
     /// `PUT {base}/devices/{id}/nickname`.
     pub async fn rename_device(&self, device_id: &str, nickname: &str) -> Result<(), ApiError> {
-        let body = (CONTENT_TYPE_JSON, json(&wire::nickname_body(nickname))?);
-        self.call("PUT", &format!("/devices/{device_id}/nickname"), Some(body), None).await.map(drop)
+        let body = (CONTENT_TYPE_JSON, json(&Rename { nickname: nickname.to_owned() })?);
+        self.call(Method::PUT, &format!("/devices/{device_id}/nickname"), Some(body), None).await.map(drop)
     }
 
     /// `POST {base}/devices` with the reorder content type: `order[0]` becomes the default.
     pub async fn reorder_devices(&self, order: &[String]) -> Result<(), ApiError> {
-        let body = (CONTENT_TYPE_REORDER, json(&wire::order_body(order))?);
-        self.call("POST", "/devices", Some(body), None).await.map(drop)
+        let order = Reorder { order: order.iter().map(|id| IdRef { id: id.clone() }).collect() };
+        self.call(Method::POST, "/devices", Some((CONTENT_TYPE_REORDER, json(&order)?)), None).await.map(drop)
     }
 
     /// `GET {base}/config`: what this person may enroll here.
     pub async fn config(&self) -> Result<WidgetConfig, ApiError> {
-        read(self.call("GET", "/config", None, None).await?, wire::read_config).await
+        read(self.call(Method::GET, "/config", None, None).await?).await
     }
 
     /// `POST {base}/devices`: a new device, waiting for activation; made at most once however often it is sent.
     pub async fn create_device(&self, request: &CreateDevice) -> Result<Device, ApiError> {
-        let body = json(&wire::create_body(request))?;
+        let body = json(request)?;
         let key = self.create_key.for_body(&body)?;
-        let answer = self.call("POST", "/devices", Some((CONTENT_TYPE_JSON, body)), Some(&key)).await?;
-        let device = read(answer, wire::read_device).await?;
+        let answer = self.call(Method::POST, "/devices", Some((CONTENT_TYPE_JSON, body)), Some(&key)).await?;
+        let device = read(answer).await?;
         self.create_key.done();
         Ok(device)
     }
 
     /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
     pub async fn activate_device(&self, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
-        let body = (CONTENT_TYPE_ACTIVATE, json(&wire::activate_body(otp, oath_resync))?);
-        read(self.call("POST", &format!("/devices/{device_id}"), Some(body), None).await?, wire::read_device).await
+        let activate = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
+        let body = (CONTENT_TYPE_ACTIVATE, json(&activate)?);
+        read(self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await?).await
     }
 
     /// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
     pub async fn resend_code(&self, device_id: &str) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_SEND_ACTIVATION_CODE, String::new());
-        self.call("POST", &format!("/devices/{device_id}"), Some(body), None).await.map(drop)
+        self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await.map(drop)
     }
 
     /// `DELETE {base}/devices/{id}`.
     pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
-        self.call("DELETE", &format!("/devices/{device_id}"), None, None).await.map(drop)
+        self.call(Method::DELETE, &format!("/devices/{device_id}"), None, None).await.map(drop)
     }
 
     /// The one place where a request goes out and its answer becomes a success or an error; every error is also
     /// reported to the host page.
     async fn call(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<(&str, String)>,
         idempotency_key: Option<&str>,
@@ -138,26 +140,24 @@ impl Client {
 
     async fn send(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<(&str, String)>,
         idempotency_key: Option<&str>,
     ) -> Result<Response, ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::CannotSend)?;
-        if let Some(key) = idempotency_key {
-            headers.set("Idempotency-Key", key).map_err(|_| ApiError::CannotSend)?;
-        }
+        let mut request = RequestBuilder::new(&format!("{}{path}", self.base)).method(method);
         if let Some(token) = self.access_token().await? {
-            headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| ApiError::CannotSend)?;
+            request = request.header("Authorization", &format!("Bearer {token}"));
         }
-        let request = RequestInit::new();
-        request.set_method(method);
-        if let Some((content_type, body)) = body {
-            headers.set("Content-Type", content_type).map_err(|_| ApiError::CannotSend)?;
-            request.set_body(&body.into());
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
         }
-        request.set_headers(&headers);
-        checked(fetch(&format!("{}{path}", self.base), &request).await.ok_or(ApiError::Network)?).await
+        let request = match body {
+            Some((content_type, body)) => request.header("Content-Type", content_type).body(body),
+            None => request.build(),
+        };
+        let response = request.map_err(|_| ApiError::CannotSend)?.send().await.map_err(|_| ApiError::Network)?;
+        checked(response).await
     }
 
     /// The host page's token for this request; a host that cannot give one means the session has ended.
@@ -175,25 +175,25 @@ async fn checked(response: Response) -> Result<Response, ApiError> {
     }
     let status = response.status();
     if status == 429 {
-        let retry_after = response.headers().get("retry-after").ok().flatten();
-        let retry_after = retry_after.and_then(|seconds| seconds.trim().parse().ok());
+        let retry_after = response.headers().get("retry-after").and_then(|seconds| seconds.trim().parse().ok());
         return Err(ApiError::TooMany { retry_after });
     }
-    match read(response, wire::read_error).await {
+    match read::<ErrorBody>(response).await {
         Ok(body) => Err(ApiError::Server { status, body }),
         Err(_) => Err(ApiError::Status(status)),
     }
 }
 
-/// The answer's body, read by `reader` (see `wire`).
-async fn read<T>(response: Response, reader: fn(&str) -> Option<T>) -> Result<T, ApiError> {
-    text(&response).await.as_deref().and_then(reader).ok_or(ApiError::Unreadable)
+/// The answer's JSON body as the contract's type `T`.
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    parse(&response.text().await.map_err(|_| ApiError::Unreadable)?)
 }
 
-/// The browser's `fetch`; `None` when no answer came (the network or the server is down, or CORS refused it).
-pub(crate) async fn fetch(url: &str, request: &RequestInit) -> Option<Response> {
-    let answer = web_sys::window()?.fetch_with_str_and_init(url, request);
-    JsFuture::from(answer).await.ok()?.dyn_into().ok()
+/// JSON text as the contract's type `T`: parsed by the browser and read by serde-wasm-bindgen, leniently where
+/// `devices_api` says so; a required field that is missing or mistyped makes it unreadable.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let value = js_sys::JSON::parse(text).map_err(|_| ApiError::Unreadable)?;
+    serde_wasm_bindgen::from_value(value).map_err(|_| ApiError::Unreadable)
 }
 
 /// What a host page's function gives for `argument`, awaited when it is a promise; `None` when it throws or the
@@ -203,11 +203,8 @@ pub(crate) async fn host_answer(function: &js_sys::Function, argument: &JsValue)
     JsFuture::from(js_sys::Promise::resolve(&given)).await.ok()
 }
 
-/// An answer's body as text.
-pub(crate) async fn text(response: &Response) -> Option<String> {
-    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
-}
-
-fn json(body: &Body) -> Result<String, ApiError> {
-    body.text().ok_or(ApiError::CannotSend)
+/// A request body as JSON text, written by serde-wasm-bindgen and the browser's `JSON`.
+pub fn json<T: Serialize>(body: &T) -> Result<String, ApiError> {
+    let value = serde_wasm_bindgen::to_value(body).map_err(|_| ApiError::CannotSend)?;
+    js_sys::JSON::stringify(&value).map(String::from).map_err(|_| ApiError::CannotSend)
 }

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use devices_api::{Device, DeviceType};
+use devices_api::{Device, DeviceType, WidgetConfig};
 use yew::prelude::*;
 
 use crate::api::Client;
@@ -24,7 +24,6 @@ use crate::events::Events;
 use crate::flows::delivered::DEFAULT_RESEND_SECONDS;
 use crate::flows::devices::{Change, Listing, ManagerAction, Task};
 use crate::i18n::{self, Messages};
-use crate::types::WidgetConfig;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {

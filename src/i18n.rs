@@ -260,8 +260,8 @@ pub async fn load(lang: &'static str, locales_url: &str, loader: Option<js_sys::
 }
 
 async fn fetch_catalogue(url: &str) -> Option<wasm_bindgen::JsValue> {
-    let response = crate::api::fetch(url, &web_sys::RequestInit::new()).await.filter(web_sys::Response::ok)?;
-    js_sys::JSON::parse(&crate::api::text(&response).await?).ok()
+    let response = gloo_net::http::Request::get(url).send().await.ok().filter(gloo_net::http::Response::ok)?;
+    js_sys::JSON::parse(&response.text().await.ok()?).ok()
 }
 
 /// The message for a failure that is not about a field.

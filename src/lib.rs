@@ -15,7 +15,6 @@ pub mod hooks;
 pub mod i18n;
 pub mod qr;
 pub mod types;
-pub mod wire;
 
 pub use app::{App, AppProps};
 
@@ -40,22 +39,44 @@ impl Widget {
     }
 }
 
+/// The options that a host page gives `mountWidget`, read by serde-wasm-bindgen; a value of the wrong type reads as
+/// absent, so that one mistake does not cost the others.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct MountOptions {
+    #[serde(deserialize_with = "devices_api::lenient::optional")]
+    api_base: Option<String>,
+    #[serde(deserialize_with = "devices_api::lenient::optional")]
+    locale: Option<String>,
+    #[serde(deserialize_with = "devices_api::lenient::optional")]
+    locales_url: Option<String>,
+    #[serde(deserialize_with = "devices_api::lenient::optional")]
+    issuer: Option<String>,
+    #[serde(deserialize_with = "devices_api::lenient::optional")]
+    types: Option<String>,
+    /// The host page's functions, kept as they are.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    load_catalogue: wasm_bindgen::JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    get_access_token: wasm_bindgen::JsValue,
+}
+
 /// The one entry, for the npm package and the self-service page alike: mounts a widget into `element` with the
 /// options `apiBase`, `locale`, `types`, `issuer`, `getAccessToken`, and either `loadCatalogue`, which gives a
 /// language's catalogue, or `localesUrl`, where the catalogues are served. Its events are dispatched on `element`.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = mountWidget)]
-pub fn mount_widget(element: web_sys::Element, options: &wasm_bindgen::JsValue) -> Widget {
+pub fn mount_widget(element: web_sys::Element, options: wasm_bindgen::JsValue) -> Widget {
+    use wasm_bindgen::JsCast;
     use yew::AttrValue;
-    let option = |name: &str| js_sys::Reflect::get(options, &name.into()).ok().filter(|value| !value.is_undefined());
-    let text = |name: &str| option(name).and_then(|value| value.as_string()).map(AttrValue::from);
+    let options: MountOptions = serde_wasm_bindgen::from_value(options).unwrap_or_default();
     let props = AppProps {
-        api_base: text("apiBase").unwrap_or(AttrValue::Static("/api")),
-        locale: text("locale"),
-        locales_url: text("localesUrl").unwrap_or(AttrValue::Static("locales/")),
-        load_catalogue: option("loadCatalogue").and_then(|value| wasm_bindgen::JsCast::dyn_into(value).ok()),
-        issuer: text("issuer"),
-        types: text("types"),
-        get_access_token: option("getAccessToken").and_then(|value| wasm_bindgen::JsCast::dyn_into(value).ok()),
+        api_base: options.api_base.map_or(AttrValue::Static("/api"), AttrValue::from),
+        locale: options.locale.map(AttrValue::from),
+        locales_url: options.locales_url.map_or(AttrValue::Static("locales/"), AttrValue::from),
+        load_catalogue: options.load_catalogue.dyn_into().ok(),
+        issuer: options.issuer.map(AttrValue::from),
+        types: options.types.map(AttrValue::from),
+        get_access_token: options.get_access_token.dyn_into().ok(),
         events: Some(element.clone().into()),
     };
     Widget { handle: Some(mount(element, props)) }

@@ -327,6 +327,21 @@ pub struct InnerError {
     pub maximum_value: Option<u32>,
 }
 
+/// `PUT …/devices/{id}/nickname`: a device's new name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub nickname: String,
+}
+
+/// `POST …/devices` with the reorder content type: the person's devices in their new order; the first active one
+/// becomes the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reorder {
+    pub order: Vec<IdRef>,
+}
+
 /// `GET {base}/config`: what the widget may offer this person, as the proxy answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,9 +10,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use devices_api::{ActivateDevice, CreateDevice, DevicePost, DevicesPost, IdRef};
+use devices_api::{ActivateDevice, CreateDevice, DevicePost, DevicesPost, Reorder};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::create::IdempotencyKey;
@@ -129,14 +128,7 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for IdempotencyK
 /// What a `POST /devices` asks for, selected by its content type as PingOne selects it.
 pub enum DevicesRequest {
     Create(CreateDevice),
-    Reorder(Order),
-}
-
-/// A new order of the person's devices; the first active one becomes the default.
-#[derive(Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Order {
-    pub order: Vec<IdRef>,
+    Reorder(Reorder),
 }
 
 impl<S: Send + Sync> FromRequest<S> for DevicesRequest {

@@ -13,14 +13,14 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use devices_api::{
     CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE, CreateDevice,
-    DeviceStatus, DeviceType, IdRef, WidgetConfig, validate,
+    DeviceStatus, DeviceType, IdRef, Rename, Reorder, WidgetConfig, validate,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::AppState;
 use crate::create::IdempotencyKey;
 use crate::error::AppError;
-use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, Order, device_id};
+use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, device_id};
 use crate::limits::{Action, Charge};
 use crate::offer::EnvironmentOffer;
 use crate::upstream::{UpstreamFailure, UpstreamResponse};
@@ -97,7 +97,7 @@ async fn devices_action(
             }
             state.limit(Action::Change, &user, address).await?;
             ensure_owned(&state, &user, &ids).await?;
-            let order = Order { order: ids.iter().map(|id| IdRef { id: id.to_string() }).collect() };
+            let order = Reorder { order: ids.iter().map(|id| IdRef { id: id.to_string() }).collect() };
             forward(&state, Method::POST, &user, "", Some((CONTENT_TYPE_REORDER, to_json(&order)?))).await
         }
     }
@@ -186,18 +186,12 @@ async fn device_action(
     forward_charged(&state, charge, Method::POST, &user, &format!("/{id}"), Some((content_type, body))).await
 }
 
-#[derive(Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct Nickname {
-    nickname: String,
-}
-
 async fn rename_device(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     DeviceId(id): DeviceId,
     ClientAddress(address): ClientAddress,
-    JsonBody(request): JsonBody<Nickname>,
+    JsonBody(request): JsonBody<Rename>,
 ) -> Result<Response, AppError> {
     if !validate::is_nickname(&request.nickname) {
         return Err(NICKNAME_REFUSED);
