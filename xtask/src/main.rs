@@ -273,13 +273,14 @@ pub fn build_package(tools: &Tools) -> Result<(), String> {
     Ok(())
 }
 
-/// The Vite example (`www/examples/vite`), built against the package that `build_package` assembled, installed from
-/// its `npm pack` tarball as from the registry (a copy in `node_modules`, which Vite's dev server pre-bundles, unlike
-/// a linked folder): Vite 7 from npm, no plugin and no configuration; and its `typecheck.ts`, compiled against the
-/// package's declarations.
-fn build_vite_example() -> Result<(), String> {
-    println!("==> building the Vite example against the package");
-    let example = root().join("www/examples/vite");
+/// The npm-wrapped apps in `www/examples`, each built by Vite against the package that `build_package` assembled,
+/// installed from its `npm pack` tarball as from the registry (a copy in `node_modules`, which Vite's dev server
+/// pre-bundles, unlike a linked folder), and type-checked against the package's declarations:
+///
+/// - `vite`: no plugin and no configuration; `typecheck.ts` compiled by `tsc`;
+/// - `react`: React 19 and `@vitejs/plugin-react`, its other packages from its lockfile (`npm ci`); `tsc`;
+/// - `vue`: Vue 3 and `@vitejs/plugin-vue`, from its lockfile; `vue-tsc`.
+fn build_examples() -> Result<(), String> {
     let packed = package_dir().with_file_name("mfa-enroll.tgz");
     let pack = Command::new("npm")
         .args(["pack", "--offline", "--loglevel=error", "--pack-destination", ".."])
@@ -291,17 +292,25 @@ fn build_vite_example() -> Result<(), String> {
     let tarball = stdout.lines().last().filter(|name| pack.status.success() && name.ends_with(".tgz"));
     let tarball = tarball.ok_or_else(|| format!("npm pack failed: {}", String::from_utf8_lossy(&pack.stderr)))?;
     std::fs::rename(package_dir().with_file_name(tarball), &packed).map_err(|e| format!("{tarball}: {e}"))?;
-    // The same version with new contents: npm would keep the copy it has.
-    let installed = example.join("node_modules/mfa-enroll");
-    if installed.exists() {
-        std::fs::remove_dir_all(&installed).map_err(|e| format!("cannot remove {}: {e}", installed.display()))?;
+    let quiet = ["--no-audit", "--no-fund", "--loglevel=error"];
+    for (app, typecheck) in [("vite", "tsc"), ("react", "tsc"), ("vue", "vue-tsc")] {
+        println!("==> building the {app} example against the package, and checking its types ({typecheck})");
+        let example = root().join("www/examples").join(app);
+        // The same version with new contents: npm would keep the copy it has.
+        let installed = example.join("node_modules/mfa-enroll");
+        if installed.exists() {
+            std::fs::remove_dir_all(&installed).map_err(|e| format!("cannot remove {}: {e}", installed.display()))?;
+        }
+        if example.join("package-lock.json").is_file() {
+            run(Command::new("npm").arg("ci").args(quiet).current_dir(&example))?;
+            run(Command::new("npm").args(["install", "--no-save"]).args(quiet).arg(&packed).current_dir(&example))?;
+        } else {
+            run(Command::new("npm").args(["install", "--no-package-lock"]).args(quiet).current_dir(&example))?;
+        }
+        run(Command::new("npx").args(["--no-install", "vite", "build", "--logLevel", "warn"]).current_dir(&example))?;
+        run(Command::new("npx").args(["--no-install", typecheck, "--noEmit"]).current_dir(&example))?;
     }
-    run(Command::new("npm")
-        .args(["install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&example))?;
-    run(Command::new("npx").args(["--no-install", "vite", "build", "--logLevel", "warn"]).current_dir(&example))?;
-    println!("==> checking the package's TypeScript declarations (tsc --noEmit)");
-    run(Command::new("npx").args(["--no-install", "tsc", "--noEmit"]).current_dir(&example))
+    Ok(())
 }
 
 fn demo(args: &[String]) -> Result<(), String> {
@@ -325,7 +334,7 @@ fn test() -> Result<(), String> {
     let tools = Tools::locate()?;
     tools.install(true)?;
     build_package(&tools)?;
-    build_vite_example()?;
+    build_examples()?;
     let chromedriver = which("chromedriver").ok_or("chromedriver is not on PATH")?;
 
     proxy_without_simulator()?;
