@@ -22,6 +22,12 @@ impl ApiError {
         Self { status, code, message, details: Vec::new(), retry_after: None }
     }
 
+    /// The first detail's `innerError.remainingAttempts`, for the rules' own tests.
+    #[cfg(test)]
+    pub fn remaining_attempts(&self) -> Option<u32> {
+        self.details.first()?.inner_error.as_ref()?.remaining_attempts
+    }
+
     /// 400 `INVALID_DATA`: a field's value was refused; the detail says which and why.
     pub fn invalid_data(detail_code: &str, target: &str, message: &str) -> Self {
         Self::new(
