@@ -92,37 +92,25 @@ fn forwarded_address(entry: &str) -> Option<IpAddr> {
     address.ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|address| address.ip()))
 }
 
-/// A create's `Idempotency-Key`: 16 to 64 letters, digits, hyphens or underscores, bare or as a quoted string
-/// (the IETF draft writes it so), and never two.
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        const REFUSED: AppError = AppError::InvalidData {
-            target: "Idempotency-Key",
-            message: "An Idempotency-Key is one value of 16 to 64 letters, digits, hyphens or underscores.",
-        };
-        let mut values = parts.headers.get_all("idempotency-key").iter();
-        let (Some(value), None) = (values.next(), values.next()) else { return Err(REFUSED) };
-        let value = value.to_str().map_err(|_| REFUSED)?;
-        let key = value.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')).unwrap_or(value);
-        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-        if !(16..=64).contains(&key.len()) || !key.chars().all(allowed) {
-            return Err(REFUSED);
-        }
-        Ok(Self(key.to_owned()))
+/// A create's `Idempotency-Key`, when it has one: 16 to 64 letters, digits, hyphens or underscores, bare or as a
+/// quoted string (the IETF draft writes it so), and never two.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, AppError> {
+    const REFUSED: AppError = AppError::InvalidData {
+        target: "Idempotency-Key",
+        message: "An Idempotency-Key is one value of 16 to 64 letters, digits, hyphens or underscores.",
+    };
+    let mut values = headers.get_all("idempotency-key").iter();
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Ok(None),
+        (Some(value), None) => value.to_str().map_err(|_| REFUSED)?,
+        (Some(_), Some(_)) => return Err(REFUSED),
+    };
+    let key = value.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')).unwrap_or(value);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !(16..=64).contains(&key.len()) || !key.chars().all(allowed) {
+        return Err(REFUSED);
     }
-}
-
-impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for IdempotencyKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, AppError> {
-        if !parts.headers.contains_key("idempotency-key") {
-            return Ok(None);
-        }
-        <Self as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some)
-    }
+    Ok(Some(IdempotencyKey(key.to_owned())))
 }
 
 /// What a `POST /devices` asks for, selected by its content type as PingOne selects it.

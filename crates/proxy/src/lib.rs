@@ -53,6 +53,7 @@ pub struct Shared {
     limiter: limits::Limiter,
     /// What each create named by an `Idempotency-Key` came to.
     outcomes: idempotency::Outcomes,
+    clock: Clock,
     metrics: Arc<observe::Metrics>,
     /// Load balancers whose `X-Forwarded-For` is believed.
     trusted_proxies: Vec<std::net::IpAddr>,
@@ -153,14 +154,15 @@ impl Proxy {
             Some(connection) => limits::Limiter::redis(config.limits, config.clock.clone(), connection.clone()),
             None => limits::Limiter::in_memory(config.limits, config.clock.clone()),
         };
-        // A create holds its key for its own call, the reconciliation's list and removals, and a margin.
-        let lease = config.timeouts.total * 4;
+        // A create holds its key for its own call and the reconciliation's list and removals, each with its retries.
+        let lease = config.timeouts.total * 10;
         let outcomes = idempotency::Outcomes::new(redis, config.clock.clone(), lease);
         let shared = Shared {
             upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone()),
             authenticator,
             limiter,
             outcomes,
+            clock: config.clock.clone(),
             metrics,
             trusted_proxies: config.trusted_proxies.clone(),
             policy_id: pingone.policy_id.clone(),

@@ -7,7 +7,7 @@
 //! whose ids are in the body, is checked here first.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -18,9 +18,10 @@ use devices_api::{
 use serde::Serialize;
 
 use crate::AppState;
-use crate::create::IdempotencyKey;
 use crate::error::AppError;
-use crate::extract::{ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, device_id};
+use crate::extract::{
+    ClientAddress, CurrentUser, DeviceId, DeviceRequest, DevicesRequest, JsonBody, device_id, idempotency_key,
+};
 use crate::limits::{Action, Charge};
 use crate::offer::EnvironmentOffer;
 use crate::upstream::{UpstreamFailure, UpstreamResponse};
@@ -75,11 +76,12 @@ async fn devices_action(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ClientAddress(address): ClientAddress,
-    key: Option<IdempotencyKey>,
+    headers: HeaderMap,
     request: DevicesRequest,
 ) -> Result<Response, AppError> {
     match request {
         DevicesRequest::Create(request) => {
+            let key = idempotency_key(&headers)?;
             let request = checked_create(request, &state)?;
             crate::create::create(&state, &user, address, &request, key).await
         }
@@ -297,7 +299,7 @@ pub(crate) fn unavailable(failure: UpstreamFailure) -> AppError {
 }
 
 pub(crate) fn answer(response: UpstreamResponse) -> Result<Response, AppError> {
-    let UpstreamResponse { status, body, retry_after } = response;
+    let UpstreamResponse { status, body, retry_after, .. } = response;
     let body = body.map(without_links);
     if status.is_success() {
         return Ok(match body {

@@ -41,7 +41,7 @@ pub struct UpstreamClient {
     /// One refresh at a time: concurrent requests wait on this lock and then share its outcome, the token or the
     /// failure; while it is held, a token that has not expired yet serves.
     refreshing: tokio::sync::Mutex<()>,
-    /// A permit for each request waiting for the lock above; one that gives up gives its permit back.
+    /// A permit for each request that waits for a refresh (none is valid); one that gives up gives its permit back.
     waiters: tokio::sync::Semaphore,
     /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
     /// first, the failure's reason after a failed one.
@@ -84,6 +84,8 @@ pub struct UpstreamResponse {
     /// The JSON body, if there was one that parses.
     pub body: Option<serde_json::Value>,
     pub retry_after: Option<HeaderValue>,
+    /// PingOne's time when it answered (`Date`), so that what it made can be dated on its own clock.
+    pub date: Option<std::time::SystemTime>,
 }
 
 /// Why no answer came back.
@@ -234,10 +236,12 @@ impl UpstreamClient {
         let response = request.send().await.map_err(failure)?;
         let status = response.status();
         let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).cloned();
+        let date = response.headers().get(reqwest::header::DATE).and_then(|date| date.to_str().ok());
+        let date = date.and_then(|date| httpdate::parse_http_date(date).ok());
         let bytes = response.bytes().await.map_err(failure)?;
         self.metrics.upstream(started.elapsed());
         let body = if bytes.is_empty() { None } else { serde_json::from_slice(&bytes).ok() };
-        Ok(UpstreamResponse { status, body, retry_after })
+        Ok(UpstreamResponse { status, body, retry_after, date })
     }
 
     /// The cached worker token, or a new one when it is missing or close to expiry. One refresh runs at a time and
@@ -282,8 +286,11 @@ impl UpstreamClient {
                 Ok(value)
             }
             Err(failure) => {
-                state.failed = Some((Instant::now(), failure.clone()));
-                Err(failure)
+                let now = Instant::now();
+                state.failed = Some((now, failure.clone()));
+                // The token it was to replace serves until it expires.
+                let valid = state.token.as_ref().filter(|token| token.expires_at > now);
+                valid.map(|token| token.value.clone()).ok_or(failure)
             }
         };
         drop(refreshing);
@@ -298,7 +305,12 @@ impl UpstreamClient {
             return Some(Ok(token.value.clone()));
         }
         match &state.failed {
-            Some((at, failure)) if now.duration_since(*at) < TOKEN_BACKOFF => Some(Err(failure.clone())),
+            // The refresh failed, and is not tried again within its back-off: a token that has not expired yet
+            // serves meanwhile.
+            Some((at, failure)) if now.duration_since(*at) < TOKEN_BACKOFF => {
+                let valid = state.token.as_ref().filter(|token| token.expires_at > now);
+                Some(valid.map(|token| token.value.clone()).ok_or_else(|| failure.clone()))
+            }
             _ => None,
         }
     }

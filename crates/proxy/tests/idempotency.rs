@@ -189,3 +189,49 @@ async fn replicas_share_each_key_in_redis() {
     assert_eq!(voice.count(), 1, "{list}");
     assert_eq!(simulator.outbox(Some(&user)).await.len(), 1, "one call");
 }
+
+#[tokio::test]
+async fn a_500_after_the_work_is_answered_from_the_device_that_it_made() {
+    let proxy = start(Config::default()).await;
+    let simulator = proxy.simulator();
+    // An edge in front of PingOne fails the answer of a create that PingOne carried out.
+    simulator.put("faults", json!({ "failAfterNext": 1 })).await;
+    let created = create(&proxy.base, &new_key(), json!({ "type": "SMS", "phone": PHONE })).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let devices = devices(&simulator, &proxy).await;
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(simulator.outbox(None).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_key_whose_device_is_gone_makes_it_anew() {
+    let proxy = start(Config::default()).await;
+    let simulator = proxy.simulator();
+    let (key, email) = (new_key(), json!({ "type": "EMAIL", "email": "ada@example.com" }));
+    let first = create(&proxy.base, &key, email.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let id = first.body["id"].as_str().expect("an id");
+    let removed = proxy.http.delete(format!("{}/api/devices/{id}", proxy.base)).send().await.expect("answer");
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let again = create(&proxy.base, &key, email).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_ne!(again.body["id"], first.body["id"], "the person started over: a new device, a new code");
+    assert_eq!(devices(&simulator, &proxy).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_authenticator_app_made_before_a_lost_create_is_left_alone() {
+    let proxy = start(Config::default()).await;
+    let simulator = proxy.simulator();
+    // Another tab's pairing, which the person may be scanning now.
+    let other_tab = proxy.create(json!({ "type": "TOTP" })).await;
+    assert_eq!(other_tab.0, StatusCode::CREATED);
+    // Past the margin that the dating allows the clocks.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    simulator.put("faults", json!({ "loseNext": 1 })).await;
+    let lost = create(&proxy.base, &new_key(), json!({ "type": "TOTP" })).await;
+    assert_eq!(lost.status, StatusCode::BAD_GATEWAY);
+    let devices = devices(&simulator, &proxy).await;
+    assert_eq!(devices.len(), 1, "only the lost create's device was removed: {devices:?}");
+    assert_eq!(devices[0]["id"], other_tab.1["id"]);
+}

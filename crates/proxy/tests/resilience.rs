@@ -234,12 +234,14 @@ async fn what_pingone_failed_to_do_spends_no_ones_allowance() {
     let limits = Limits { create_phone: three, ..Limits::default() };
     let proxy = start(Config { limits, clock: support::standing_clock(), ..Config::default() }).await;
     let sms = json!({ "type": "SMS", "phone": "+15125201234" });
-    // PingOne answers three creates with a 500, and sends nothing.
-    proxy.simulator().put("faults", json!({ "failNext": 3 })).await;
+    // PingOne answers three creates with a 500, and sends nothing; the lists read after each to find what it made
+    // fail too.
+    proxy.simulator().put("faults", json!({ "errorRate": 1.0 })).await;
     for _ in 0..3 {
         assert_eq!(proxy.create(sms.clone()).await.0, StatusCode::BAD_GATEWAY);
     }
     assert!(proxy.simulator().outbox(None).await.is_empty(), "no message was sent");
+    proxy.simulator().put("faults", json!({})).await;
     for attempt in 1..=3 {
         let (status, body) = proxy.create(sms.clone()).await;
         assert_eq!(status, StatusCode::CREATED, "create {attempt} with PingOne healthy again: {body}");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod support;
 
+use axum::response::IntoResponse;
 use mfa_enroll_proxy::{Config, Gateway, Identity, PingOne, Upstream};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -155,4 +156,51 @@ async fn a_token_that_has_not_expired_serves_while_its_refresh_is_slow() {
     assert!(!refreshing.is_finished(), "the refresh is still held");
     release.add_permits(1);
     assert_eq!(refreshing.await.expect("the task").expect("an answer").status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_token_that_has_not_expired_serves_after_its_refresh_failed() {
+    // Tokens of 6 s are refreshed after 3 s; every refresh after the first fails.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counted = asked.clone();
+    let app = axum::Router::new()
+        .route(
+            "/env/as/token",
+            axum::routing::post(move || {
+                let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+                async move {
+                    match first {
+                        true => axum::Json(json!({ "access_token": "t", "token_type": "Bearer", "expires_in": 6 }))
+                            .into_response(),
+                        false => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/v1/environments/env/users/{user}/devices",
+            axum::routing::get(|| async { axum::Json(json!({ "_embedded": { "devices": [] } })) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let upstream = Upstream::PingOne(PingOne {
+        api_url: format!("{base}/v1"),
+        auth_url: base.clone(),
+        environment_id: "env".into(),
+        client_id: "worker".into(),
+        client_secret: "secret".to_owned().into(),
+        ..PingOne::default()
+    });
+    let proxy = support::start(Config { upstream, identity: gateway(), ..Config::default() }).await;
+    let list = || {
+        let request = proxy.http.get(format!("{}/api/devices", proxy.base));
+        request.header("x-user", USER).header("x-gateway-secret", SECRET).send()
+    };
+    assert_eq!(list().await.expect("an answer").status(), StatusCode::OK, "the first token");
+    tokio::time::sleep(Duration::from_millis(3300)).await;
+    for _ in 0..5 {
+        assert_eq!(list().await.expect("an answer").status(), StatusCode::OK, "the token has 2 s left");
+    }
+    assert!(asked.load(Ordering::SeqCst) > 1, "a refresh was tried, and failed");
 }

@@ -43,7 +43,7 @@ pub fn routes(simulator: Simulator) -> Router<Simulator> {
 /// Added latency, 500s and dropped connections, in the shares that the faults setting asks for: before the work
 /// (nothing is done), or after it (the work is done and the answer is late or lost).
 async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let (faults, fail_this, lose_this) = {
+    let faults = {
         let mut world = sim.world();
         let transaction_id = request
             .headers()
@@ -60,35 +60,39 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
             world.requests.remove(0);
         }
         world.requests.push(record);
-        let fail_this = world.faults.fail_next > 0;
-        if fail_this {
-            world.faults.fail_next -= 1;
-        }
-        let lose_this = !fail_this && world.faults.lose_next > 0;
-        if lose_this {
-            world.faults.lose_next -= 1;
-        }
-        (world.faults, fail_this, lose_this)
+        world.faults
     };
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
     if chance(faults.drop_rate) {
         // A body that fails before its first byte makes the server close the connection without an answer.
-        let failing = dropped_body();
-        return Response::new(Body::from_stream(failing));
+        return Response::new(Body::from_stream(dropped_body()));
     }
-    if fail_this || chance(faults.error_rate) {
+    if take_one(&sim, |faults| &mut faults.fail_next) || chance(faults.error_rate) {
         return ApiError::unexpected().into_response();
     }
+    // Only requests that are carried out count against the faults that strike after the work.
     let answer = next.run(request).await;
     if faults.late_answer_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.late_answer_ms)).await;
     }
-    if lose_this || chance(faults.lost_answer_rate) {
+    if take_one(&sim, |faults| &mut faults.lose_next) || chance(faults.lost_answer_rate) {
         return Response::new(Body::from_stream(dropped_body()));
     }
+    if take_one(&sim, |faults| &mut faults.fail_after_next) {
+        return ApiError::unexpected().into_response();
+    }
     answer
+}
+
+/// Takes one from a "the next this many" fault; whether there was one to take.
+fn take_one(sim: &Simulator, count: impl FnOnce(&mut crate::settings::Faults) -> &mut u32) -> bool {
+    let mut world = sim.world();
+    let left = count(&mut world.faults);
+    let taken = *left > 0;
+    *left = left.saturating_sub(1);
+    taken
 }
 
 fn dropped_body() -> impl tokio_stream::Stream<Item = Result<Bytes, std::io::Error>> {

@@ -79,6 +79,8 @@ pub struct Faults {
     pub lost_answer_rate: f64,
     /// The next this many requests are carried out and their answers lost, whatever `lostAnswerRate` says.
     pub lose_next: u32,
+    /// The next this many requests are carried out and then answered with a 500, as an edge that fails late does.
+    pub fail_after_next: u32,
 }
 
 impl Default for Policy {
@@ -129,6 +131,7 @@ impl Default for Faults {
             late_answer_ms: 0,
             lost_answer_rate: 0.0,
             lose_next: 0,
+            fail_after_next: 0,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask soak [PEOPLE]`: many people enroll at once, through several replicas of the built proxy that share a
+//! `cargo xtask soak [PEOPLE] [ROUNDS]`: many people enroll at once, round after round, through several replicas of the built proxy that share a
 //! real `redis-server`, while the simulator fails calls, drops connections before and after their work, answers
 //! slower than the proxy's timeout for a stretch, and ends and revokes worker tokens; Redis is killed and started
 //! again in the middle. Then it counts, from the simulator's own devices and outbox against what each client
@@ -195,7 +195,7 @@ impl Person {
             "OATH_TOKEN" => json!({ "type": "OATH_TOKEN", "serialNumber": self.token.0 }),
             _ => json!({ "type": "TOTP" }),
         };
-        let key = uuid_like(self.index);
+        let key = idempotency_key(self.index);
         let mut device = None;
         for attempt in 0..ATTEMPTS {
             let answer = self.send(bases, attempt, reqwest::Method::POST, "", Some(&key), Some(&body)).await;
@@ -278,6 +278,7 @@ impl Person {
                 let path = format!("/{}", device["id"].as_str().unwrap_or_default());
                 self.send(bases, attempt, reqwest::Method::DELETE, &path, None, None).await;
             }
+            pause(attempt).await;
         }
     }
 
@@ -374,8 +375,8 @@ async fn pause(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt.min(8) + 1))).await;
 }
 
-/// A key that is the person's own for this run.
-fn uuid_like(index: usize) -> String {
+/// An `Idempotency-Key` that is the person's own for this create.
+fn idempotency_key(index: usize) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     format!("soak-{index:06}-{nanos:x}")
 }
@@ -561,7 +562,7 @@ impl Replica {
         let mut line = String::new();
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
         stdout.read_line(&mut line).expect("its first line");
-        // The rest is read as it comes: a closed pipe would end the proxy at its next line.
+        // The rest is read as it comes.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let base = line.trim().rsplit(' ').next().expect("a URL").trim_end_matches('/').to_owned();
         assert!(base.starts_with("http://127.0.0.1:"), "the proxy said: {line}");
@@ -607,7 +608,8 @@ impl Redis {
         self.child.kill().ok();
         self.child.wait().ok();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        self.child = Self::spawn(self.port, &self.dir);
+        // Waiting for its port blocks this worker thread: the other one serves the clients meanwhile.
+        self.child = tokio::task::block_in_place(|| Self::spawn(self.port, &self.dir));
     }
 }
 
