@@ -154,8 +154,9 @@ impl Proxy {
             Some(connection) => limits::Limiter::redis(config.limits, config.clock.clone(), connection.clone()),
             None => limits::Limiter::in_memory(config.limits, config.clock.clone()),
         };
-        // A create holds its key for its own call and the reconciliation's list and removals, each with its retries.
-        let lease = config.timeouts.total * 10;
+        // A create holds its key for its own call and the reconciliation's list (three tries with their back-off) and
+        // removals; a replica that died holding it keeps a retry waiting no longer than that.
+        let lease = config.timeouts.total * 5;
         let outcomes = idempotency::Outcomes::new(redis, config.clock.clone(), lease);
         let shared = Shared {
             upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone()),

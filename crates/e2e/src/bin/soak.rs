@@ -392,6 +392,8 @@ struct Report {
     reconciled: BTreeMap<String, u64>,
     enrolled: usize,
     gave_up: BTreeMap<String, usize>,
+    /// Enrollments completed in the rounds before the last, whose devices were removed when the next began.
+    earlier_enrolled: usize,
     lost: usize,
     duplicated: usize,
     half_made: usize,
@@ -407,7 +409,11 @@ impl Report {
         let gave_up = self.gave_up.values().sum::<usize>();
         let enrollments = self.rounds * TYPES.len();
         println!("- {} people, {} rounds of five enrollments ({enrollments} enrollments)", self.people, self.rounds);
-        println!("- the last round, counted against PingOne: {} completed, {gave_up} given up", self.enrolled);
+        println!(
+            "- completed: {} (the last round's {} counted against PingOne's devices); given up: {gave_up}",
+            self.enrolled + self.earlier_enrolled,
+            self.enrolled
+        );
         let answers: Vec<String> = self.answers.iter().map(|(status, count)| format!("{status}: {count}")).collect();
         println!("- answers the clients saw, by status (0: no answer): {}", answers.join(", "));
         let reconciled: Vec<String> = self.reconciled.iter().map(|(what, count)| format!("{what} {count}")).collect();
@@ -463,6 +469,10 @@ async fn audit(
             if *round != last_round {
                 // Removed on purpose when the next round began.
                 report.delivered_enrolled += usize::from(delivered && outcome.enrolled.is_some());
+                report.earlier_enrolled += usize::from(outcome.enrolled.is_some());
+                if let Some(why) = &outcome.gave_up {
+                    *report.gave_up.entry(format!("{why} (an earlier round)")).or_default() += 1;
+                }
                 continue;
             }
             let of_kind = devices.iter().filter(|device| device["type"] == outcome.kind).count();
