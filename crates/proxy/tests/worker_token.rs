@@ -29,10 +29,29 @@ async fn failing_token_endpoint(delay: Duration) -> (String, Arc<AtomicUsize>) {
             }
         }),
     );
+    let base = serve(app).await;
+    (base, asked)
+}
+
+/// Serves `app` on a loopback port as a stand-in for PingOne; returns its base URL.
+async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, asked)
+    base
+}
+
+/// A proxy, as a gateway's user, in front of the PingOne at `base` (environment `env`).
+async fn proxy_before(base: &str) -> support::Running {
+    let upstream = Upstream::PingOne(PingOne {
+        api_url: format!("{base}/v1"),
+        auth_url: base.to_owned(),
+        environment_id: "env".into(),
+        client_id: "worker".into(),
+        client_secret: "secret".to_owned().into(),
+        ..PingOne::default()
+    });
+    support::start(Config { upstream, identity: gateway(), ..Config::default() }).await
 }
 
 fn gateway() -> Identity {
@@ -47,15 +66,7 @@ fn gateway() -> Identity {
 #[tokio::test]
 async fn a_failing_token_endpoint_is_asked_once_however_many_wait_and_probe() {
     let (base, asked) = failing_token_endpoint(Duration::from_millis(200)).await;
-    let upstream = Upstream::PingOne(PingOne {
-        api_url: format!("{base}/v1"),
-        auth_url: base.clone(),
-        environment_id: "env".into(),
-        client_id: "worker".into(),
-        client_secret: "secret".to_owned().into(),
-        ..PingOne::default()
-    });
-    let proxy = support::start(Config { upstream, identity: gateway(), ..Config::default() }).await;
+    let proxy = proxy_before(&base).await;
     // Twenty people arrive while the start's own refresh waits on the slow endpoint: they wait for it, once.
     let lists: Vec<_> = (0..20)
         .map(|_| {
@@ -122,9 +133,7 @@ async fn held_token_endpoint(lifetime_seconds: u64) -> (String, Arc<tokio::sync:
             "/v1/environments/env/users/{user}/devices",
             axum::routing::get(|| async { axum::Json(json!({ "_embedded": { "devices": [] } })) }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = serve(app).await;
     (base, release)
 }
 
@@ -132,15 +141,7 @@ async fn held_token_endpoint(lifetime_seconds: u64) -> (String, Arc<tokio::sync:
 async fn a_token_that_has_not_expired_serves_while_its_refresh_is_slow() {
     // Tokens of 4 s are refreshed after 2 s; the refresh then hangs until the test lets it go.
     let (base, release) = held_token_endpoint(4).await;
-    let upstream = Upstream::PingOne(PingOne {
-        api_url: format!("{base}/v1"),
-        auth_url: base.clone(),
-        environment_id: "env".into(),
-        client_id: "worker".into(),
-        client_secret: "secret".to_owned().into(),
-        ..PingOne::default()
-    });
-    let proxy = support::start(Config { upstream, identity: gateway(), ..Config::default() }).await;
+    let proxy = proxy_before(&base).await;
     let list = || {
         proxy.http.get(format!("{}/api/devices", proxy.base)).header("x-user", USER).header("x-gateway-secret", SECRET)
     };
@@ -181,18 +182,8 @@ async fn a_token_that_has_not_expired_serves_after_its_refresh_failed() {
             "/v1/environments/env/users/{user}/devices",
             axum::routing::get(|| async { axum::Json(json!({ "_embedded": { "devices": [] } })) }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let upstream = Upstream::PingOne(PingOne {
-        api_url: format!("{base}/v1"),
-        auth_url: base.clone(),
-        environment_id: "env".into(),
-        client_id: "worker".into(),
-        client_secret: "secret".to_owned().into(),
-        ..PingOne::default()
-    });
-    let proxy = support::start(Config { upstream, identity: gateway(), ..Config::default() }).await;
+    let base = serve(app).await;
+    let proxy = proxy_before(&base).await;
     let list = || {
         let request = proxy.http.get(format!("{}/api/devices", proxy.base));
         request.header("x-user", USER).header("x-gateway-secret", SECRET).send()
