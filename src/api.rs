@@ -17,6 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::error::ApiError;
 use crate::events::Events;
+use crate::flows::{after_refusal, needs_device_read};
 use crate::types::DeviceOverview;
 
 /// How the widget reaches the proxy: where, as whom, and where it tells the host page what happened.
@@ -73,7 +74,7 @@ impl Client {
     /// `GET {base}/devices`: the person's devices.
     pub async fn list_devices(&self) -> Result<DeviceOverview, ApiError> {
         let list: DeviceList = read(self.call(Method::GET, "/devices", None, None).await?).await?;
-        let default_id = list.embedded.order.into_iter().next().map(|first| first.id);
+        let default_id = list.default_id().map(str::to_owned);
         Ok(DeviceOverview { devices: list.embedded.devices, default_id })
     }
 
@@ -104,17 +105,40 @@ impl Client {
         Ok(device)
     }
 
-    /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens.
+    /// `POST {base}/devices/{id}` with the activate content type; `oath_resync` for hardware tokens. A refused
+    /// code is followed by a read of the device: PingOne documents what a refusal does to it (its `lock`), not how
+    /// the refusal reads.
     pub async fn activate_device(&self, device_id: &str, otp: &str, oath_resync: bool) -> Result<Device, ApiError> {
         let activate = ActivateDevice { otp: otp.to_owned(), oath_resync: oath_resync.then_some(true) };
         let body = (CONTENT_TYPE_ACTIVATE, json(&activate)?);
-        read(self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await?).await
+        let refused = match self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await {
+            Ok(answer) => return read(answer).await,
+            Err(refused) => refused,
+        };
+        self.read_back(refused, device_id).await
     }
 
-    /// `POST {base}/devices/{id}` with the resend content type: a new pairing code.
+    /// What a refusal to act on a device means, read from the device where PingOne documents it.
+    async fn read_back(&self, refused: ApiError, device_id: &str) -> Result<Device, ApiError> {
+        if !needs_device_read(&refused) {
+            return Err(refused);
+        }
+        let device = self.list_devices().await.ok().and_then(|list| list.devices.into_iter().find(|d| d.id == device_id));
+        after_refusal(refused, device)
+    }
+
+    /// `POST {base}/devices/{id}` with the resend content type: a new pairing code. A refusal is followed by a
+    /// read of the device, which says whether it is locked.
     pub async fn resend_code(&self, device_id: &str) -> Result<(), ApiError> {
         let body = (CONTENT_TYPE_SEND_ACTIVATION_CODE, String::new());
-        self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await.map(drop)
+        let refused = match self.call(Method::POST, &format!("/devices/{device_id}"), Some(body), None).await {
+            Ok(_) => return Ok(()),
+            Err(refused) => refused,
+        };
+        match self.read_back(refused.clone(), device_id).await {
+            Err(locked @ ApiError::DeviceLocked { .. }) => Err(locked),
+            _ => Err(refused),
+        }
     }
 
     /// `DELETE {base}/devices/{id}`.

@@ -85,7 +85,7 @@ fn flow_for(device_type: &DeviceType, messages: &Messages) -> Option<(&'static s
         DeviceType::Voice => (messages.add_voice(), |props| html! { <AddDelivered ..props /> }),
         DeviceType::Email => (messages.add_email(), |props| html! { <AddDelivered ..props /> }),
         DeviceType::OathToken => (messages.add_hardware_token(), |props| html! { <AddHardwareToken ..props /> }),
-        DeviceType::Other(_) => return None,
+        _ => return None,
     })
 }
 

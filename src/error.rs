@@ -20,6 +20,8 @@ pub enum ApiError {
     NoToken,
     /// The browser would not build the request (its headers or its body); nothing was sent.
     CannotSend,
+    /// A code was refused and the device, read back, is locked: until when, if PingOne says.
+    DeviceLocked { until: Option<String> },
 }
 
 impl ApiError {
@@ -44,7 +46,7 @@ impl ApiError {
         match self {
             Self::Server { status, .. } | Self::Status(status) => Some(*status),
             Self::TooMany { .. } => Some(429),
-            Self::Network | Self::Unreadable | Self::NoToken | Self::CannotSend => None,
+            Self::Network | Self::Unreadable | Self::NoToken | Self::CannotSend | Self::DeviceLocked { .. } => None,
         }
     }
 

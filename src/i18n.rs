@@ -102,6 +102,11 @@ catalogue! {
     email_device: "Email",
     device_added: "Sign-in method added.",
     other_device: "Sign-in method",
+    passkey: "Passkey or security key",
+    mobile_app: "Mobile app",
+    whatsapp: "WhatsApp",
+    pingid_desktop: "PingID desktop app",
+    blocked: "Blocked by your administrator.",
     hardware_token: "Hardware token",
     add_hardware_token: "Add hardware token",
     oath_heading: "Add a hardware token",
@@ -134,6 +139,7 @@ catalogue! {
     locked_until: "Locked until {}.",
     error_network: "No connection. Check your network and try again.",
     error_unavailable: "The service is unavailable right now. Try again shortly.",
+    error_not_set_up: "This service is not set up to manage sign-in methods. Contact your administrator.",
     error_session: "Your session has ended. Sign in again.",
     error_generic: "Something went wrong. Try again.",
     error_too_many: "Too many attempts. Wait a little, then try again.",
@@ -274,6 +280,7 @@ pub fn describe(error: &crate::error::ApiError, messages: &Messages) -> &'static
         _ if error.session_ended() => messages.error_session(),
         (ApiError::Network, _) => messages.error_network(),
         (ApiError::TooMany { .. }, _) => messages.error_too_many(),
+        (ApiError::Server { body, .. }, _) if body.code == codes::UPSTREAM_FORBIDDEN => messages.error_not_set_up(),
         (ApiError::Server { status: 502..=504, .. } | ApiError::Status(502..=504), _) => messages.error_unavailable(),
         (_, Some(codes::LIMIT_EXCEEDED)) => messages.error_device_limit(),
         (_, Some(codes::CONSTRAINT_VIOLATION)) => messages.error_method_not_allowed(),
@@ -344,6 +351,9 @@ mod tests {
         assert_eq!(describe(&refused(400, "LIMIT_EXCEEDED"), &EN), EN.error_device_limit());
         assert_eq!(describe(&refused(400, "CONSTRAINT_VIOLATION"), &EN), EN.error_method_not_allowed());
         assert_eq!(describe(&refused(400, "SOMETHING_NEW"), &EN), EN.error_generic());
+        let ApiError::Server { body, .. } = refused(502, "") else { unreachable!() };
+        let forbidden = ApiError::Server { status: 502, body: ErrorBody { code: "UPSTREAM_FORBIDDEN".into(), ..body } };
+        assert_eq!(describe(&forbidden, &EN), EN.error_not_set_up(), "the deployment's mistake, not an outage");
     }
 
     #[test]

@@ -44,8 +44,10 @@ fn a_device_reads_as_serde_json_reads_it_and_unknown_fields_are_ignored() {
     }
     let totp = device(CREATED_TOTP).expect("readable");
     assert_eq!((totp.device_type, totp.status), (DeviceType::Totp, DeviceStatus::ActivationRequired));
-    let future = device(r#"{"id":"x","type":"FIDO2","status":"BLOCKED_BY_POLICY"}"#).expect("readable");
-    assert_eq!(future.device_type, DeviceType::Other("FIDO2".into()), "an unknown type is kept as it is written");
+    let passkey = device(r#"{"id":"x","type":"FIDO2","status":"ACTIVE"}"#).expect("readable");
+    assert_eq!(passkey.device_type, DeviceType::Fido2);
+    let future = device(r#"{"id":"x","type":"VOICE_BOT","status":"BLOCKED_BY_POLICY"}"#).expect("readable");
+    assert_eq!(future.device_type, DeviceType::Other("VOICE_BOT".into()), "an unknown type is kept as it is written");
     assert_eq!(future.status, DeviceStatus::Other("BLOCKED_BY_POLICY".into()));
 }
 
@@ -105,7 +107,8 @@ fn a_list_reads_its_devices_and_its_order_in_any_shape() {
         (r#", "order": null"#, vec![]),
         (r#", "order": "a0a2b3c4""#, vec![]),
         (r#", "order": {"id": "a"}"#, vec![]),
-        (r#", "order": [{"id": "a"}, "b", {"id": 3}, {"name": "c"}, {"id": "d"}]"#, vec!["a", "d"]),
+        (r#", "order": [{"id": "a"}, "b", {"id": 3}, {"name": "c"}, {"id": "d"}]"#, vec!["a", "b", "d"]),
+        (r#", "order": ["a", "b"]"#, vec!["a", "b"]),
     ] {
         let read_order = list(order).expect("readable whatever the order says").embedded.order;
         assert_eq!(read_order.iter().map(|entry| entry.id.as_str()).collect::<Vec<_>>(), read, "{order}");
@@ -122,7 +125,7 @@ fn an_error_body_reads_in_both_spellings_of_inner_error_and_its_members_in_any_s
             "details":[{"code":"INVALID_OTP","target":"otp","message":"Invalid OTP.","innerError":{"remainingAttempts":2}}]}"#,
         r#"{"id":"e2","code":"INVALID_DATA","message":"m",
             "details":[{"code":"EXTRA_OTP_REQUIRED","target":"otp","message":"m","innererror":{"lockExpiresAt":"2026-11-23T07:00:00.000Z"}}]}"#,
-        r#"{"id":"e3","code":"REQUEST_LIMITED","message":"m","details":[{"code":"LIMIT_EXCEEDED","innerError":{"retryAfter":30,"maximumValue":5,"other":{"x":1}}}]}"#,
+        r#"{"id":"e3","code":"REQUEST_LIMITED","message":"m","details":[{"code":"LIMIT_EXCEEDED","innerError":{"retryAfter":30,"maximumAllowed":5,"other":{"x":1}}}]}"#,
         r#"{"id":"e4","code":"NOT_FOUND","message":"m"}"#,
     ] {
         let in_rust: ErrorBody = serde_json::from_str(text).expect("serde_json reads it");
@@ -131,11 +134,11 @@ fn an_error_body_reads_in_both_spellings_of_inner_error_and_its_members_in_any_s
     // PingOne documents `retryAfter` as a date-time; counts that are not whole numbers; members of other shapes.
     for value in [r#""2026-11-23T07:00:00.000Z""#, "-1", "2.5", r#""3""#, "1e10", "null", "{}", "[30]"] {
         let text = format!(
-            r#"{{"id":"e","code":"REQUEST_LIMITED","message":"m","details":[{{"code":"LIMIT_EXCEEDED","innerError":{{"retryAfter":{value},"remainingAttempts":{value},"maximumValue":{value},"lockExpiresAt":{value}}}}}]}}"#
+            r#"{{"id":"e","code":"REQUEST_LIMITED","message":"m","details":[{{"code":"LIMIT_EXCEEDED","innerError":{{"retryAfter":{value},"remainingAttempts":{value},"maximumAllowed":{value},"lockExpiresAt":{value}}}}}]}}"#
         );
         let body = parse::<ErrorBody>(&text).expect("readable whatever the inner error says");
         let inner = body.details[0].inner_error.clone().expect("the inner error is kept");
-        assert_eq!((inner.retry_after, inner.remaining_attempts, inner.maximum_value), (None, None, None), "{value}");
+        assert_eq!((inner.retry_after, inner.remaining_attempts, inner.maximum_allowed), (None, None, None), "{value}");
         // An end time is text: any text is kept as written, anything else reads as absent.
         assert_eq!(inner.lock_expires_at.is_some(), value.starts_with('"'), "{value}");
     }
@@ -183,4 +186,23 @@ fn bodies_are_written_as_the_proxy_reads_them() {
     assert_eq!(json(&Rename { nickname: "Work \"phone\"".into() }).as_deref(), Ok(r#"{"nickname":"Work \"phone\""}"#));
     let order = Reorder { order: vec![IdRef { id: "a".into() }, IdRef { id: "b".into() }] };
     assert_eq!(json(&order).as_deref(), Ok(r#"{"order":[{"id":"a"},{"id":"b"}]}"#));
+}
+
+/// The default read through the browser's JSON and serde-wasm-bindgen, in every shape the simulator offers for the
+/// order, and with blocked and pending devices first in the list.
+#[wasm_bindgen_test]
+fn the_default_is_read_in_every_shape_of_the_order() {
+    let devices = r#"[{"id":"blocked","type":"MOBILE","status":"ACTIVE","block":{"status":"BLOCKED"}},
+        {"id":"pending","type":"SMS","status":"ACTIVATION_REQUIRED","lock":{"status":"UNLOCKED"}},
+        {"id":"second","type":"FIDO2","status":"ACTIVE"},{"id":"first","type":"EMAIL","status":"ACTIVE"}]"#;
+    for (embedded_order, top_level, default) in [
+        (r#", "order": [{"id": "blocked"}, {"id": "first"}, {"id": "second"}]"#, "", "first"),
+        (r#", "order": ["first", "second"]"#, "", "first"),
+        ("", r#", "order": [{"id": "first"}]"#, "second"),
+        ("", "", "second"),
+    ] {
+        let text = format!(r#"{{"_embedded": {{"devices": {devices}{embedded_order}}}{top_level}}}"#);
+        let list = parse::<DeviceList>(&text).expect("readable");
+        assert_eq!(list.default_id(), Some(default), "{text}");
+    }
 }

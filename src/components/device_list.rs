@@ -89,9 +89,11 @@ fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope
     let name = device.nickname.clone().unwrap_or_else(|| type_name(&device.device_type, messages).to_owned());
     let status = match device.status {
         DeviceStatus::Active => messages.status_active(),
-        _ => messages.status_activation_required(),
+        DeviceStatus::ActivationRequired => messages.status_activation_required(),
+        DeviceStatus::Other(_) => "",
     };
-    let lock = device.lock.as_ref().filter(|lock| lock.status == "LOCKED").map(|lock| match &lock.expires_at {
+    let blocked = device.is_blocked();
+    let lock = device.lock.as_ref().filter(|_| device.is_locked()).map(|lock| match &lock.expires_at {
         Some(until) => format!("{} {}", messages.device_locked_short(), i18n::locked_until(until, messages)),
         None => messages.device_locked_short().to_owned(),
     });
@@ -157,6 +159,9 @@ fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope
                 <bdi class="mfa-device-destination" dir="ltr">{ destination }</bdi>
             }
             <span class="mfa-device-status">{ status }</span>
+            if blocked {
+                <span class="mfa-device-blocked">{ messages.blocked() }</span>
+            }
             if props.is_default {
                 <span class="mfa-device-default">{ messages.default_mark() }</span>
             }
@@ -166,7 +171,7 @@ fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope
             <span class="mfa-device-actions">
                 <button type="button" onclick={emit(ManagerAction::StartRename(device.id.clone()))} disabled={busy}
                     aria-label={format!("{} {name}", messages.rename())}>{ messages.rename() }</button>
-                if device.status == DeviceStatus::Active && !props.is_default {
+                if device.status == DeviceStatus::Active && !blocked && !props.is_default {
                     <button type="button" onclick={emit(ManagerAction::MakeDefault(device.id.clone()))} disabled={busy}
                         aria-label={format!("{} {name}", messages.make_default())}>{ messages.make_default() }</button>
                 }
@@ -188,6 +193,10 @@ fn type_icon(device_type: &DeviceType) -> Html {
         }
         DeviceType::Email => "M3 5h18v14H3zM3 6l9 7 9-7",
         DeviceType::OathToken => "M3 7h18v10H3zM6 10h8v4H6zM17 12h1",
+        DeviceType::Fido2 | DeviceType::Platform | DeviceType::SecurityKey => "M8 15a4 4 0 1 1 3-6.7L21 8v4h-2v2h-3v-2h-5A4 4 0 0 1 8 15z",
+        DeviceType::Mobile => "M8 2h8v20H8zM11 19h2",
+        DeviceType::WhatsApp => "M12 3a9 9 0 0 0-7.8 13.5L3 21l4.6-1.2A9 9 0 1 0 12 3z",
+        DeviceType::PingIdDesktop => "M3 4h18v12H3zM8 20h8M12 16v4",
         DeviceType::Other(_) => "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z",
     };
     html! {
@@ -204,6 +213,10 @@ fn type_name(device_type: &DeviceType, messages: &Messages) -> &'static str {
         DeviceType::Voice => messages.voice_call(),
         DeviceType::Email => messages.email_device(),
         DeviceType::OathToken => messages.hardware_token(),
+        DeviceType::Fido2 | DeviceType::Platform | DeviceType::SecurityKey => messages.passkey(),
+        DeviceType::Mobile => messages.mobile_app(),
+        DeviceType::WhatsApp => messages.whatsapp(),
+        DeviceType::PingIdDesktop => messages.pingid_desktop(),
         DeviceType::Other(_) => messages.other_device(),
     }
 }

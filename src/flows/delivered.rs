@@ -9,7 +9,7 @@ use std::rc::Rc;
 use devices_api::{CreateDevice, Device, DeviceType, validate};
 use yew::Reducible;
 
-use super::{CodeProblem, check_code, digits_of, problem_of};
+use super::{CodeProblem, check_code, digits_of, problem_of, resend_problem};
 use crate::countries;
 use crate::error::ApiError;
 
@@ -240,7 +240,7 @@ impl DeliveredFlow {
                 S::AwaitingCode(CodeEntry { code: String::new(), resend_in: self.resend_seconds, ..entry })
             }
             (S::Resending(entry), A::Resent(Err(error))) => {
-                S::AwaitingCode(CodeEntry { problem: Some(problem_of(error)), ..entry })
+                S::AwaitingCode(CodeEntry { problem: Some(resend_problem(error)), ..entry })
             }
             (S::AwaitingCode(entry), A::Tick) => {
                 S::AwaitingCode(CodeEntry { resend_in: entry.resend_in.saturating_sub(1), ..entry })

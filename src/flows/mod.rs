@@ -11,7 +11,7 @@ pub mod totp;
 
 use std::ops::RangeInclusive;
 
-use devices_api::codes;
+use devices_api::{Device, DeviceStatus, codes};
 
 use crate::error::ApiError;
 
@@ -49,20 +49,51 @@ pub fn check_code(code: &str, lengths: RangeInclusive<usize>) -> Result<(), Code
     Ok(())
 }
 
-/// What the server's refusal of a code means for the person.
+/// Whether a refusal of a code calls for reading the device back: a 400 that is not the documented request for a
+/// hardware token's next code.
+pub fn needs_device_read(refused: &ApiError) -> bool {
+    refused.status() == Some(400) && refused.detail_code() != Some(codes::EXTRA_OTP_REQUIRED)
+}
+
+/// What a refused code means once the device is read back: activated after all (an earlier try whose answer was
+/// lost, or PingOne refusing to activate an active device), locked (until when, if PingOne says), or the refusal as
+/// it came.
+pub fn after_refusal(refused: ApiError, device: Option<Device>) -> Result<Device, ApiError> {
+    match device {
+        Some(device) if device.status == DeviceStatus::Active => Ok(device),
+        Some(device) if device.is_locked() => {
+            Err(ApiError::DeviceLocked { until: device.lock.and_then(|lock| lock.expires_at) })
+        }
+        _ => Err(refused),
+    }
+}
+
+/// What the server's refusal of a code means for the person. PingOne does not document how a wrong, spent or
+/// locked code is refused: any 400 to a code is a code that is not right, with the tries left and the expiry only
+/// when the server says them, and a lock learned from the device itself ([`after_refusal`]).
 pub fn problem_of(error: ApiError) -> CodeProblem {
-    match error.detail_code() {
-        // The last allowed wrong code locks the device: no tries are left, and the lock's end comes with the next
-        // request.
-        Some(codes::INVALID_OTP) => match error.inner().and_then(|inner| inner.remaining_attempts) {
-            Some(0) => CodeProblem::Locked { until: None },
+    let inner = error.inner();
+    match (&error, error.detail_code()) {
+        (ApiError::DeviceLocked { until }, _) => CodeProblem::Locked { until: until.clone() },
+        (_, Some(codes::DEVICE_LOCKED)) => {
+            CodeProblem::Locked { until: inner.and_then(|inner| inner.lock_expires_at.clone()) }
+        }
+        (_, Some(codes::OTP_EXPIRED)) => CodeProblem::Expired,
+        (_, Some(codes::LIMIT_EXCEEDED)) => CodeProblem::Failed(error),
+        // No tries left on a device that is not locked: the code is spent, and a new one is needed.
+        _ if error.status() == Some(400) => match inner.and_then(|inner| inner.remaining_attempts) {
+            Some(0) => CodeProblem::Expired,
             attempts_left => CodeProblem::Wrong { attempts_left },
         },
-        Some(codes::OTP_EXPIRED) => CodeProblem::Expired,
-        Some(codes::DEVICE_LOCKED) => {
-            CodeProblem::Locked { until: error.inner().and_then(|inner| inner.lock_expires_at.clone()) }
-        }
-        Some(codes::INVALID_VALUE) if error.detail_target() == Some("otp") => CodeProblem::NotDigits,
+        _ => CodeProblem::Failed(error),
+    }
+}
+
+/// What the server's refusal of a new code means: a lock (read from the device, or said by the server), or a
+/// failure of the whole form; never a wrong code, since none was sent.
+pub fn resend_problem(error: ApiError) -> CodeProblem {
+    match problem_of(error.clone()) {
+        locked @ CodeProblem::Locked { .. } => locked,
         _ => CodeProblem::Failed(error),
     }
 }
@@ -83,6 +114,56 @@ pub(crate) fn refused(detail: &str, target: &str, inner: Option<devices_api::Inn
                 inner_error: inner,
             }],
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(status: &str, lock: serde_json::Value) -> Device {
+        let device = serde_json::json!({ "id": "d", "type": "SMS", "status": status, "lock": lock });
+        serde_json::from_value(device).expect("a device")
+    }
+
+    #[test]
+    fn a_refused_code_means_what_the_device_read_back_shows() {
+        let refused = || refused("INVALID_OTP", "otp", None);
+        let active = device("ACTIVE", serde_json::json!({ "status": "UNLOCKED" }));
+        assert_eq!(after_refusal(refused(), Some(active.clone())), Ok(active), "activated after all");
+        let locked = device("ACTIVATION_REQUIRED", serde_json::json!({ "status": "LOCKED", "expiresAt": "2026-12-01T10:00:00Z" }));
+        let until = Some("2026-12-01T10:00:00Z".to_owned());
+        assert_eq!(after_refusal(refused(), Some(locked)), Err(ApiError::DeviceLocked { until }));
+        let unlocked = device("ACTIVATION_REQUIRED", serde_json::json!({ "status": "UNLOCKED" }));
+        assert_eq!(after_refusal(refused(), Some(unlocked)), Err(refused()));
+        assert_eq!(after_refusal(refused(), None), Err(refused()), "gone, or the read failed");
+    }
+
+    #[test]
+    fn a_refused_resend_is_a_lock_or_a_failure_never_a_wrong_code() {
+        let refused = refused("INVALID_OTP", "otp", None);
+        assert_eq!(resend_problem(refused.clone()), CodeProblem::Failed(refused));
+        let until = Some("2026-12-01T10:00:00Z".to_owned());
+        let locked = ApiError::DeviceLocked { until: until.clone() };
+        assert_eq!(resend_problem(locked), CodeProblem::Locked { until });
+    }
+
+    #[test]
+    fn any_refusal_of_a_code_is_a_wrong_code_and_only_what_the_server_says_is_added() {
+        let bare = ApiError::Server {
+            status: 400,
+            body: devices_api::ErrorBody { id: "e".into(), code: "INVALID_REQUEST".into(), message: String::new(), details: vec![] },
+        };
+        for error in [refused("INVALID_OTP", "otp", None), refused("INVALID_VALUE", "otp", None), bare] {
+            assert_eq!(problem_of(error), CodeProblem::Wrong { attempts_left: None });
+        }
+        let left = |n| Some(devices_api::InnerError { remaining_attempts: Some(n), ..Default::default() });
+        assert_eq!(problem_of(refused("INVALID_OTP", "otp", left(2))), CodeProblem::Wrong { attempts_left: Some(2) });
+        assert_eq!(problem_of(refused("INVALID_OTP", "otp", left(0))), CodeProblem::Expired, "spent, not locked");
+        assert_eq!(problem_of(refused("OTP_EXPIRED", "otp", None)), CodeProblem::Expired);
+        let limit = refused("LIMIT_EXCEEDED", "type", None);
+        assert_eq!(problem_of(limit.clone()), CodeProblem::Failed(limit));
+        assert_eq!(problem_of(ApiError::Status(502)), CodeProblem::Failed(ApiError::Status(502)));
     }
 }
 

@@ -283,13 +283,10 @@ mod tests {
     }
 
     #[test]
-    fn the_last_allowed_wrong_code_is_said_as_a_lock() {
-        let flow = typed("123456").next(TotpAction::Verified(Err(refused(
-            "INVALID_OTP",
-            "otp",
-            Some(InnerError { remaining_attempts: Some(0), ..InnerError::default() }),
-        ))));
-        assert_eq!(problem(&flow), Some(CodeProblem::Locked { until: None }));
+    fn a_lock_read_from_the_device_is_said_as_a_lock() {
+        let until = Some("2026-11-23T07:00:00.000Z".to_owned());
+        let flow = typed("123456").next(TotpAction::Verified(Err(ApiError::DeviceLocked { until: until.clone() })));
+        assert_eq!(problem(&flow), Some(CodeProblem::Locked { until }));
     }
 
     #[test]

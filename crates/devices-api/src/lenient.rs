@@ -1,5 +1,5 @@
 //! Reading the fields whose shape PingOne leaves open or documents in more than one way (`innerError.retryAfter` as
-//! seconds or as a date-time, `lock`, `block`, the order's items): a value that does not read as the model says
+//! seconds or as a date-time, `lock`, `block`, the order and its items): a value that does not read as the model says
 //! reads as absent, and never makes the whole answer unreadable. Required fields stay strict.
 //!
 //! Used as `#[serde(default, deserialize_with = "lenient::optional")]` on an `Option` field, and
@@ -30,6 +30,25 @@ pub fn optional<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D)
     Ok(Lenient::<Option<T>>::deserialize(deserializer)?.read().flatten())
 }
 
+/// The ids of a list whose items are `{"id": …}` or bare ids; other items are skipped, and a value that is not a
+/// list reads as empty.
+pub fn ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<crate::IdRef>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entry {
+        Object(crate::IdRef),
+        Bare(String),
+    }
+    let entries: Vec<Entry> = items(deserializer)?;
+    Ok(entries
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::Object(reference) => reference,
+            Entry::Bare(id) => crate::IdRef { id },
+        })
+        .collect())
+}
+
 /// The items that read as `T`; nothing when the value is not a list.
 pub fn items<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
     let list = Lenient::<Vec<Lenient<T>>>::deserialize(deserializer)?.read().unwrap_or_default();
@@ -47,10 +66,10 @@ mod tests {
         for retry_after in [json!("2026-12-01T10:00:00Z"), json!(-1), json!(1.5), json!({}), json!(null)] {
             let body = json!({ "id": "e", "code": "REQUEST_LIMITED", "message": "m",
                 "details": [{ "code": "LIMIT_EXCEEDED", "innerError": { "retryAfter": retry_after,
-                "remainingAttempts": "two", "maximumValue": [15] } }] });
+                "remainingAttempts": "two", "maximumAllowed": [15] } }] });
             let error: ErrorBody = serde_json::from_value(body).expect("still readable");
             let inner = error.details[0].inner_error.clone().expect("the inner error is kept");
-            assert_eq!((inner.retry_after, inner.remaining_attempts, inner.maximum_value), (None, None, None));
+            assert_eq!((inner.retry_after, inner.remaining_attempts, inner.maximum_allowed), (None, None, None));
         }
         let not_an_object = json!({ "id": "e", "code": "C", "message": "m",
             "details": [{ "code": "D", "innerError": "later" }] });
@@ -74,13 +93,14 @@ mod tests {
     }
 
     #[test]
-    fn an_order_of_another_shape_reads_as_empty_and_odd_items_are_skipped() {
+    fn an_order_of_another_shape_reads_as_empty_and_odd_items_are_skipped_but_bare_ids_are_read() {
         let devices = json!([{ "id": "d", "type": "SMS", "status": "ACTIVE" }]);
         for (order, read) in [
             (json!("d"), vec![]),
             (json!({ "id": "d" }), vec![]),
             (json!(null), vec![]),
-            (json!([{ "id": "d" }, "e", { "id": 7 }, { "id": "f" }]), vec!["d", "f"]),
+            (json!([{ "id": "d" }, "e", { "id": 7 }, { "id": "f" }, null]), vec!["d", "e", "f"]),
+            (json!(["d", "e"]), vec!["d", "e"]),
         ] {
             let list: DeviceList =
                 serde_json::from_value(json!({ "_embedded": { "devices": devices, "order": order } }))

@@ -80,7 +80,7 @@ pub fn is_json(content_type: &str) -> bool {
     media_type(content_type).eq_ignore_ascii_case(CONTENT_TYPE_JSON)
 }
 
-/// The kinds of MFA device that PingOne knows; `Other` keeps a type that this model does not name yet.
+/// The kinds of MFA device that PingOne lists; `Other` keeps a type that this model does not name yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceType {
     Sms,
@@ -88,6 +88,15 @@ pub enum DeviceType {
     Email,
     Totp,
     OathToken,
+    /// The PingOne mobile app (paired through pairing keys, never created here).
+    Mobile,
+    /// A passkey or security key.
+    Fido2,
+    WhatsApp,
+    /// The older names of FIDO2 devices: a platform authenticator and a roaming security key.
+    Platform,
+    SecurityKey,
+    PingIdDesktop,
     Other(String),
 }
 
@@ -135,7 +144,19 @@ macro_rules! string_enum {
     };
 }
 
-string_enum!(DeviceType { Sms = "SMS", Voice = "VOICE", Email = "EMAIL", Totp = "TOTP", OathToken = "OATH_TOKEN" });
+string_enum!(DeviceType {
+    Sms = "SMS",
+    Voice = "VOICE",
+    Email = "EMAIL",
+    Totp = "TOTP",
+    OathToken = "OATH_TOKEN",
+    Mobile = "MOBILE",
+    Fido2 = "FIDO2",
+    WhatsApp = "WHATSAPP",
+    Platform = "PLATFORM",
+    SecurityKey = "SECURITY_KEY",
+    PingIdDesktop = "PINGID_DESKTOP_GEN2",
+});
 string_enum!(DeviceStatus { Active = "ACTIVE", ActivationRequired = "ACTIVATION_REQUIRED" });
 
 /// A reference to another resource by id, as in `"user": {"id": "…"}`.
@@ -144,7 +165,7 @@ pub struct IdRef {
     pub id: String,
 }
 
-/// The OTP-failure lock of a device.
+/// The OTP-failure lock of a device: PingOne shows `{"status": "UNLOCKED"}`, or `LOCKED` with when it ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lock {
@@ -219,9 +240,35 @@ pub struct DeviceList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbeddedDevices {
     pub devices: Vec<Device>,
-    /// With `expand=order`: the ordered active devices; the first is the default.
-    #[serde(default, deserialize_with = "lenient::items", skip_serializing_if = "Vec::is_empty")]
+    /// With `expand=order`: the ordered active devices; the first is the default. PingOne does not document the
+    /// items' shape: `{"id": …}` and bare ids are both read, anything else is skipped.
+    #[serde(default, deserialize_with = "lenient::ids", skip_serializing_if = "Vec::is_empty")]
     pub order: Vec<IdRef>,
+}
+
+impl Device {
+    /// Whether an administrator has blocked the device: it cannot be used, and PingOne still counts it against the
+    /// person's device limit.
+    pub fn is_blocked(&self) -> bool {
+        self.block.as_ref().is_some_and(|block| block.status == "BLOCKED")
+    }
+
+    /// Whether too many wrong codes have locked the device.
+    pub fn is_locked(&self) -> bool {
+        self.lock.as_ref().is_some_and(|lock| lock.status == "LOCKED")
+    }
+}
+
+impl DeviceList {
+    /// The default device: the first of the order that is listed, active and not blocked; without one (no order, an
+    /// order of another shape, or one naming only devices that are not listed), the first such device of the list,
+    /// since PingOne lists the default first.
+    pub fn default_id(&self) -> Option<&str> {
+        let devices = &self.embedded.devices;
+        let ordered = self.embedded.order.iter().filter_map(|entry| devices.iter().find(|d| d.id == entry.id));
+        let usable = |device: &&Device| device.status == DeviceStatus::Active && !device.is_blocked();
+        ordered.chain(devices).find(usable).map(|device| device.id.as_str())
+    }
 }
 
 /// The body of a create request. The proxy refuses fields it does not know, so that nothing it did not check can
@@ -322,9 +369,9 @@ pub struct InnerError {
     /// Seconds to wait before trying again.
     #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
-    /// The largest value allowed, such as the number of devices a user may have.
+    /// With `LIMIT_EXCEEDED` on a create: how many devices the person may have.
     #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
-    pub maximum_value: Option<u32>,
+    pub maximum_allowed: Option<u32>,
 }
 
 /// `PUT …/devices/{id}/nickname`: a device's new name.
@@ -357,6 +404,9 @@ pub struct WidgetConfig {
     pub issuer: Option<String>,
     #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
     pub resend_cooldown_seconds: Option<u32>,
+    /// The devices a person may have, active or blocked (the MFA settings' `pairing.maxAllowedDevices`).
+    #[serde(default, deserialize_with = "lenient::optional", skip_serializing_if = "Option::is_none")]
+    pub max_allowed_devices: Option<u32>,
 }
 
 /// Top-level error codes that this project produces or acts on.
@@ -369,6 +419,8 @@ pub mod codes {
     pub const UNEXPECTED_ERROR: &str = "UNEXPECTED_ERROR";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const UPSTREAM_UNAVAILABLE: &str = "UPSTREAM_UNAVAILABLE";
+    /// The proxy's own: PingOne refused its worker (a 403), a deployment's mistake.
+    pub const UPSTREAM_FORBIDDEN: &str = "UPSTREAM_FORBIDDEN";
     pub const REQUEST_FAILED: &str = "REQUEST_FAILED";
     /// Detail codes.
     pub const INVALID_OTP: &str = "INVALID_OTP";
@@ -381,6 +433,8 @@ pub mod codes {
     pub const CONSTRAINT_VIOLATION: &str = "CONSTRAINT_VIOLATION";
     pub const UNIQUENESS_VIOLATION: &str = "UNIQUENESS_VIOLATION";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const QUOTA_EXCEEDED: &str = "QUOTA_EXCEEDED";
+    pub const INSUFFICIENT_PERMISSIONS: &str = "INSUFFICIENT_PERMISSIONS";
     pub const INVALID_FILTER: &str = "INVALID_FILTER";
 }
 
@@ -409,11 +463,13 @@ mod tests {
 
     #[test]
     fn keeps_device_types_and_statuses_it_does_not_name() {
-        let device: Device = serde_json::from_str(r#"{"id":"d","type":"FIDO2","status":"BLOCKED"}"#).expect("parses");
-        assert_eq!(device.device_type, DeviceType::Other("FIDO2".into()));
-        assert_eq!(device.status, DeviceStatus::Other("BLOCKED".into()));
+        let device: Device = serde_json::from_str(r#"{"id":"d","type":"VOICE_BOT","status":"SUSPENDED"}"#).expect("parses");
+        assert_eq!(device.device_type, DeviceType::Other("VOICE_BOT".into()));
+        assert_eq!(device.status, DeviceStatus::Other("SUSPENDED".into()));
         let back = serde_json::to_value(&device).expect("serializes");
-        assert_eq!(back["type"], "FIDO2");
+        assert_eq!(back["type"], "VOICE_BOT");
+        let fido2: Device = serde_json::from_str(r#"{"id":"d","type":"FIDO2","status":"ACTIVE"}"#).expect("parses");
+        assert_eq!(fido2.device_type, DeviceType::Fido2);
     }
 
     #[test]
@@ -424,6 +480,35 @@ mod tests {
         let error: ErrorBody = serde_json::from_str(body).expect("parses");
         assert_eq!(error.details[0].code, codes::EXTRA_OTP_REQUIRED);
         assert_eq!(error.details[0].inner_error.as_ref().expect("inner").retry_after, Some(3));
+    }
+
+    #[test]
+    fn the_default_is_the_first_usable_device_of_the_order_or_else_of_the_list() {
+        let list = |order: serde_json::Value| -> DeviceList {
+            let devices = serde_json::json!([
+                { "id": "pending", "type": "SMS", "status": "ACTIVATION_REQUIRED" },
+                { "id": "blocked", "type": "MOBILE", "status": "ACTIVE", "block": { "status": "BLOCKED" } },
+                { "id": "a", "type": "EMAIL", "status": "ACTIVE", "lock": { "status": "UNLOCKED" } },
+                { "id": "b", "type": "FIDO2", "status": "ACTIVE" }
+            ]);
+            serde_json::from_value(serde_json::json!({ "_embedded": { "devices": devices, "order": order } }))
+                .expect("readable")
+        };
+        for (order, default) in [
+            (serde_json::json!([{ "id": "b" }, { "id": "a" }]), "b"),
+            (serde_json::json!(["b"]), "b"),
+            (serde_json::json!([{ "id": "blocked" }, { "id": "b" }]), "b"),
+            (serde_json::json!([{ "id": "gone" }]), "a"),
+            (serde_json::json!([{ "id": "pending" }]), "a"),
+            (serde_json::json!({ "b": 0 }), "a"),
+            (serde_json::Value::Null, "a"),
+        ] {
+            assert_eq!(list(order.clone()).default_id(), Some(default), "{order}");
+        }
+        let none_usable: DeviceList = serde_json::from_value(serde_json::json!({ "_embedded": { "devices": [
+            { "id": "p", "type": "TOTP", "status": "ACTIVATION_REQUIRED" }] } }))
+        .expect("readable");
+        assert_eq!(none_usable.default_id(), None);
     }
 
     #[test]

@@ -36,6 +36,8 @@ async fn field_problem(harness: &Harness, expected: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_codes_are_refused_clearly_and_the_person_can_retry() {
     let harness = Harness::start().await;
+    // The variant where PingOne says how many tries are left: the widget says it too (the default says nothing).
+    harness.simulator().put("variants", serde_json::json!({ "codeRefusal": "detailed" })).await;
     harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
     harness.record_events().await;
     harness.find_with_text(By::Css("button"), "Add authenticator app").await.click().await.expect("click");

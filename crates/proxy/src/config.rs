@@ -492,7 +492,9 @@ impl Config {
             problems.push(format!("site_dir: {} has no index.html; build the widget first", dir.display()));
         }
         for device_type in &self.allowed_types {
-            if let DeviceType::Other(name) = device_type {
+            let enrollable = [DeviceType::Sms, DeviceType::Voice, DeviceType::Email, DeviceType::Totp, DeviceType::OathToken];
+            if !enrollable.contains(device_type) {
+                let name = device_type.as_str();
                 problems.push(format!("allowed_types: `{name}` is not SMS, VOICE, EMAIL, TOTP or OATH_TOKEN"));
             }
         }
@@ -733,7 +735,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let toml = r#"
-            allowed_types = ["TOTP", "FAX"]
+            allowed_types = ["TOTP", "FIDO2"]
             [upstream]
             kind = "pingone"
             region = "mars"

@@ -257,7 +257,7 @@ fn same_enrollment(device: &Value, request: &CreateDevice) -> bool {
             field("email").zip(request.email.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
         }
         DeviceType::OathToken => field("serialNumber") == request.serial_number.as_deref(),
-        DeviceType::Totp | DeviceType::Other(_) => true,
+        _ => true,
     };
     same_type && same_target && field("status") == Some("ACTIVATION_REQUIRED")
 }

@@ -30,6 +30,8 @@ pub enum AppError {
     UpstreamUnavailable,
     /// The upstream did not answer in time.
     UpstreamTimeout,
+    /// PingOne refused the worker itself (a 403): the deployment is misconfigured, and only its operators can fix it.
+    UpstreamForbidden,
     /// Too many of one action from this user or address; try again after the given seconds.
     RequestLimited { retry_after_seconds: u64 },
     /// Another request with the same `Idempotency-Key` is being served now.
@@ -96,6 +98,14 @@ impl IntoResponse for AppError {
                 Self::body(
                     codes::UPSTREAM_UNAVAILABLE,
                     "The identity service is unavailable. Try again shortly.",
+                    vec![],
+                ),
+            ),
+            Self::UpstreamForbidden => (
+                StatusCode::BAD_GATEWAY,
+                Self::body(
+                    codes::UPSTREAM_FORBIDDEN,
+                    "The identity service refuses this server: it is not set up to manage your devices.",
                     vec![],
                 ),
             ),

@@ -22,6 +22,8 @@ pub struct EnvironmentOffer {
     pub device_types: Vec<DeviceType>,
     /// Whether PingOne keeps a voice device's extension (its MFA settings' `phoneExtensions.enabled`).
     pub phone_extensions: bool,
+    /// The devices a person may have, active or blocked (its MFA settings' `pairing.maxAllowedDevices`).
+    pub max_allowed_devices: Option<u32>,
 }
 
 /// The last answer PingOne gave, and when.
@@ -89,12 +91,16 @@ async fn environment_offer(
             DeviceType::Email => "email",
             DeviceType::Totp => "totp",
             DeviceType::OathToken => "oathToken",
-            DeviceType::Other(_) => return false,
+            _ => return false,
         }];
         method["enabled"] == true && method["pairingDisabled"] != true
     };
     let device_types = allowed.iter().filter(|device_type| pairable(device_type)).cloned().collect();
     let answered = settings.is_some() && (policy.is_some() || policy_id.is_none());
-    let phone_extensions = settings.is_some_and(|settings| settings["phoneExtensions"]["enabled"] == true);
-    (EnvironmentOffer { device_types, phone_extensions }, answered)
+    let phone_extensions = settings.as_ref().is_some_and(|settings| settings["phoneExtensions"]["enabled"] == true);
+    let max_allowed_devices = settings
+        .as_ref()
+        .and_then(|settings| settings["pairing"]["maxAllowedDevices"].as_u64())
+        .and_then(|maximum| u32::try_from(maximum).ok());
+    (EnvironmentOffer { device_types, phone_extensions, max_allowed_devices }, answered)
 }

@@ -52,10 +52,11 @@ async fn config(
 ) -> Result<Json<WidgetConfig>, AppError> {
     state.limit(Action::Read, &user, address).await?;
     let offer = state.offer.offer(&state.upstream, state.policy_id.as_deref(), &state.allowed_types).await;
-    let EnvironmentOffer { device_types, phone_extensions } = offer;
+    let EnvironmentOffer { device_types, phone_extensions, max_allowed_devices } = offer;
     Ok(Json(WidgetConfig {
         device_types,
         phone_extensions,
+        max_allowed_devices,
         issuer: Some(state.issuer.clone()),
         resend_cooldown_seconds: Some(state.resend_cooldown_seconds),
     }))
@@ -122,7 +123,7 @@ fn checked_create(mut request: CreateDevice, state: &AppState) -> Result<CreateD
         DeviceType::Voice => field == "phone" || field == "extension",
         DeviceType::Email => field == "email",
         DeviceType::OathToken => field == "serialNumber",
-        DeviceType::Totp | DeviceType::Other(_) => false,
+        _ => false,
     };
     let given = [
         ("phone", request.phone.is_some()),
@@ -307,8 +308,12 @@ pub(crate) fn answer(response: UpstreamResponse) -> Result<Response, AppError> {
             None => status.into_response(),
         });
     }
-    // A 401 or 403 after a fresh token means the worker itself is refused: nothing the person can fix.
-    if status.is_server_error() || status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+    // A 401 or 403 after a fresh token means the worker itself is refused: nothing the person can fix. A 403 is
+    // a deployment's mistake, told apart (and logged with its likely cause).
+    if status == StatusCode::FORBIDDEN {
+        return Err(AppError::UpstreamForbidden);
+    }
+    if status.is_server_error() || status == StatusCode::UNAUTHORIZED {
         return Err(AppError::UpstreamUnavailable);
     }
     match body {

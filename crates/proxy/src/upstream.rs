@@ -46,6 +46,9 @@ pub struct UpstreamClient {
     /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
     /// first, the failure's reason after a failed one.
     last_refresh: std::sync::Mutex<Option<Result<(), String>>>,
+    /// Why PingOne last refused the worker itself (a 403), until a later call succeeds: the likeliest mistake of a
+    /// deployment, reported by `/readyz`.
+    refused: std::sync::Mutex<Option<&'static str>>,
     metrics: Arc<Metrics>,
 }
 
@@ -70,6 +73,17 @@ pub enum Readiness {
     Starting,
     /// The last refresh failed, for this reason.
     Failing(String),
+}
+
+/// The likely cause of PingOne's 403 to the worker, by its detail code.
+pub fn refusal_cause(detail: Option<&str>) -> &'static str {
+    match detail {
+        Some("LICENSE_EXCEEDED") => "the environment's licence does not cover this use, or its quota is spent",
+        _ => {
+            "the worker application lacks a role that manages users' devices (Identity Data Admin), or its role does \
+             not reach this user's population"
+        }
+    }
 }
 
 /// The environment-wide resources that the proxy reads: the MFA settings and the device policy.
@@ -132,6 +146,7 @@ impl UpstreamClient {
             refreshing: tokio::sync::Mutex::new(()),
             waiters: tokio::sync::Semaphore::new(MAX_TOKEN_WAITERS),
             last_refresh: std::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
             metrics,
         }
     }
@@ -186,13 +201,29 @@ impl UpstreamClient {
         body: Option<(&'static str, Vec<u8>)>,
     ) -> Result<UpstreamResponse, UpstreamFailure> {
         let token = self.worker_token().await?;
-        let response = self.send_once(method, url, &token, body.clone()).await?;
-        if response.status != StatusCode::UNAUTHORIZED {
-            return Ok(response);
+        let mut response = self.send_once(method, url, &token, body.clone()).await?;
+        if response.status == StatusCode::UNAUTHORIZED {
+            self.forget_token(&token);
+            let token = self.worker_token().await?;
+            response = self.send_once(method, url, &token, body).await?;
         }
-        self.forget_token(&token);
-        let token = self.worker_token().await?;
-        self.send_once(method, url, &token, body).await
+        self.note_refusal(&response);
+        Ok(response)
+    }
+
+    /// Keeps why PingOne refuses the worker, from a 403, until a call succeeds; logs the likely cause once.
+    fn note_refusal(&self, response: &UpstreamResponse) {
+        let mut refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if response.status.is_success() {
+            *refused = None;
+        } else if response.status == StatusCode::FORBIDDEN {
+            let detail = response.body.as_ref().and_then(|body| body["details"][0]["code"].as_str());
+            let cause = refusal_cause(detail);
+            if refused.is_none() {
+                tracing::error!(cause, detail, "PingOne refused the worker (403)");
+            }
+            *refused = Some(cause);
+        }
     }
 
     /// Fetches the first worker token, and fetches again after a failure once its back-off has passed, for as long
@@ -208,12 +239,16 @@ impl UpstreamClient {
         }
     }
 
-    /// The last known state of the worker token, as the last refresh left it; asks PingOne nothing.
+    /// The last known state of the worker token, as the last refresh left it, and whether PingOne refused the
+    /// worker since its last success; asks PingOne nothing.
     pub fn readiness(&self) -> Readiness {
         match &*self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
             None => Readiness::Starting,
-            Some(Ok(())) => Readiness::Ready,
             Some(Err(reason)) => Readiness::Failing(reason.clone()),
+            Some(Ok(())) => match *self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+                Some(cause) => Readiness::Failing(format!("PingOne refuses the worker (403): {cause}")),
+                None => Readiness::Ready,
+            },
         }
     }
 

@@ -204,13 +204,16 @@ async fn config_offers_only_what_the_environments_policy_lets_people_pair() {
     let proxy = start(Config::default()).await;
     let read = || testkit::json(proxy.http.get(format!("{}/api/config", proxy.base)));
     let simulator = proxy.simulator();
-    // PingOne's default policy: TOTP off. Then SMS paired no more, and voice extensions kept.
+    // A new environment's policy (email on; SMS, voice and TOTP off), then voice on, SMS on but paired no more,
+    // voice extensions kept, and room for 7 devices.
     let policy_id = simulator.get("policy").await["id"].clone();
-    simulator.put("policy", json!({ "id": policy_id, "sms": { "enabled": true, "pairingDisabled": true } })).await;
-    simulator.put("settings", json!({ "phoneExtensionsEnabled": true })).await;
+    let sms = json!({ "enabled": true, "pairingDisabled": true });
+    simulator.put("policy", json!({ "id": policy_id, "sms": sms, "voice": { "enabled": true } })).await;
+    simulator.put("settings", json!({ "phoneExtensionsEnabled": true, "maxAllowedDevices": 7 })).await;
     let config = read().await;
     assert_eq!(config["deviceTypes"], json!(["VOICE", "EMAIL", "OATH_TOKEN"]));
     assert_eq!(config["phoneExtensions"], true);
+    assert_eq!(config["maxAllowedDevices"], 7, "the MFA settings' pairing.maxAllowedDevices");
     let (status, refused) = proxy.create(json!({ "type": "TOTP" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "not offered, and refused too: {refused}");
 

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::Simulator;
 use crate::error::ApiError;
+use crate::settings::{OrderShape, ResendAnswer};
 use crate::world::{ListFilter, NewDevice};
 
 const DEVICES: &str = "/v1/environments/{environment_id}/users/{user_id}/devices";
@@ -71,6 +72,9 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
     }
     if take_one(&sim, |faults| &mut faults.fail_next) || chance(faults.error_rate) {
         return ApiError::unexpected().into_response();
+    }
+    if take_one(&sim, |faults| &mut faults.unavailable_next) {
+        return ApiError::unavailable().into_response();
     }
     // Only requests that are carried out count against the faults that strike after the work.
     let answer = next.run(request).await;
@@ -222,13 +226,23 @@ fn authorize(sim: &Simulator, headers: &HeaderMap, environment_id: &str) -> Resu
     if world.is_environment(environment_id) { Ok(()) } else { Err(ApiError::not_found()) }
 }
 
+/// As [`authorize`], for a user's devices: the worker's role must reach the user (403), and what time has ended
+/// (locks, devices never activated) is gone before the request is served.
+fn authorize_for(sim: &Simulator, headers: &HeaderMap, environment_id: &str, user_id: &str) -> Result<(), ApiError> {
+    authorize(sim, headers, environment_id)?;
+    let mut world = sim.world();
+    world.check_access(user_id)?;
+    world.tidy();
+    Ok(())
+}
+
 async fn list_devices(
     State(sim): State<Simulator>,
     Path(path): Path<UserPath>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     let filter = query.get("filter").map_or(Ok(ListFilter::All), |filter| parse_filter(filter))?;
     let limit = match query.get("limit") {
         Some(limit) => limit
@@ -237,9 +251,9 @@ async fn list_devices(
         None => usize::MAX,
     };
     let expand_order = query.get("expand").is_some_and(|expand| expand.split(',').any(|part| part.trim() == "order"));
-    let (devices, order) = {
+    let (devices, order, shape) = {
         let world = sim.world();
-        (world.devices(&path.user_id, &filter)?, world.order(&path.user_id))
+        (world.devices(&path.user_id, &filter)?, world.order(&path.user_id), world.variants.order)
     };
     let base = base_url(&headers);
     let embedded: Vec<Value> = devices.iter().take(limit).map(|device| with_links(&base, device)).collect();
@@ -252,7 +266,13 @@ async fn list_devices(
         "size": count,
     });
     if expand_order {
-        body["_embedded"]["order"] = order.iter().map(|id| json!({ "id": id })).collect();
+        let objects: Value = order.iter().map(|id| json!({ "id": id })).collect();
+        match shape {
+            OrderShape::Objects => body["_embedded"]["order"] = objects,
+            OrderShape::Strings => body["_embedded"]["order"] = json!(order),
+            OrderShape::TopLevel => body["order"] = objects,
+            OrderShape::Absent => {}
+        }
     }
     Ok(Json(body))
 }
@@ -282,7 +302,7 @@ async fn devices_action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     match DevicesPost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
         DevicesPost::Create => {
             let request: NewDevice = parse_body(&body)?;
@@ -312,28 +332,36 @@ async fn read_device(
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     let device = sim.world().device(&path.user_id, &path.device_id)?;
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
 
-/// `POST …/devices/{id}`: activate, or resend the pairing code, by content type.
+/// `POST …/devices/{id}`: activate, or resend the pairing code, by content type. What a resend answers is a
+/// variant.
 async fn device_action(
     State(sim): State<Simulator>,
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+) -> Result<Response, ApiError> {
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     let device = match DevicePost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
         DevicePost::Activate => {
             let request: ActivateDevice = parse_body(&body)?;
             let resync = request.oath_resync.unwrap_or(false);
             sim.world().activate(&path.user_id, &path.device_id, &request.otp, resync)?
         }
-        DevicePost::SendActivationCode => sim.world().resend_code(&path.user_id, &path.device_id)?,
+        DevicePost::SendActivationCode => {
+            let mut world = sim.world();
+            let device = world.resend_code(&path.user_id, &path.device_id)?;
+            if world.variants.resend_answer == ResendAnswer::Empty {
+                return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            device
+        }
     };
-    Ok(Json(with_links(&base_url(&headers), &device)))
+    Ok(Json(with_links(&base_url(&headers), &device)).into_response())
 }
 
 async fn rename_device(
@@ -342,7 +370,7 @@ async fn rename_device(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     if !devices_api::is_json(content_type(&headers)) {
         return Err(ApiError::unsupported_media_type());
     }
@@ -360,7 +388,7 @@ async fn delete_device(
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    authorize(&sim, &headers, &path.environment_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     sim.world().delete_device(&path.user_id, &path.device_id)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,20 +10,24 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::Simulator;
-use crate::settings::{Faults, MfaSettings, Policy};
+use crate::settings::{Access, Faults, MfaSettings, Policy, Variants};
 use crate::user_tokens::TokenRequest;
-use crate::world::{OathToken, OutboxMessage};
+use crate::world::{OathToken, OutboxMessage, SeededDevice};
 
 pub fn routes() -> Router<Simulator> {
     Router::new()
         .route("/sim/users", post(create_user))
         .route("/sim/users/{user_id}/tokens", post(mint_user_token))
+        .route("/sim/users/{user_id}/devices", post(seed_device))
+        .route("/sim/users/{user_id}/devices/{device_id}/block", put(block_device))
         .route("/sim/oath-tokens", post(add_oath_token).get(list_oath_tokens))
         .route("/sim/outbox", get(read_outbox))
         .route("/sim/clock", put(set_clock))
         .route("/sim/policy", get(read_policy).put(set_policy))
         .route("/sim/settings", get(read_settings).put(set_settings))
         .route("/sim/faults", get(read_faults).put(set_faults))
+        .route("/sim/access", get(read_access).put(set_access))
+        .route("/sim/variants", get(read_variants).put(set_variants))
         .route("/sim/tokens", delete(expire_tokens).get(list_tokens))
         .route("/sim/requests", get(list_requests))
 }
@@ -60,6 +64,37 @@ async fn mint_user_token(
             Json(json!({ "access_token": token, "token_type": "Bearer", "issuer": issuer, "jwksUri": format!("{issuer}/jwks") })),
         )
             .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// A device of any type and status, as if paired elsewhere (a passkey, the PingOne mobile app, WhatsApp), blocked
+/// when asked.
+async fn seed_device(
+    State(sim): State<Simulator>,
+    Path(user_id): Path<String>,
+    Json(seed): Json<SeededDevice>,
+) -> Response {
+    match sim.world().seed_device(&user_id, seed) {
+        Ok(device) => (StatusCode::CREATED, Json(device)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockRequest {
+    blocked: bool,
+}
+
+/// An administrator's block (`{"blocked": true}`) or unblock of a device.
+async fn block_device(
+    State(sim): State<Simulator>,
+    Path((user_id, device_id)): Path<(String, String)>,
+    Json(request): Json<BlockRequest>,
+) -> Response {
+    match sim.world().set_blocked(&user_id, &device_id, request.blocked) {
+        Ok(device) => Json(device).into_response(),
         Err(error) => error.into_response(),
     }
 }
@@ -136,6 +171,24 @@ async fn set_faults(State(sim): State<Simulator>, Json(faults): Json<Faults>) ->
     }
     sim.world().faults = faults;
     Json(faults).into_response()
+}
+
+async fn read_access(State(sim): State<Simulator>) -> Json<Access> {
+    Json(sim.world().access.clone())
+}
+
+async fn set_access(State(sim): State<Simulator>, Json(access): Json<Access>) -> Json<Access> {
+    sim.world().access = access.clone();
+    Json(access)
+}
+
+async fn read_variants(State(sim): State<Simulator>) -> Json<Variants> {
+    Json(sim.world().variants)
+}
+
+async fn set_variants(State(sim): State<Simulator>, Json(variants): Json<Variants>) -> Json<Variants> {
+    sim.world().variants = variants;
+    Json(variants)
 }
 
 /// The newest requests on PingOne's routes, with their transaction ids, oldest first.

@@ -3,8 +3,11 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use devices_api::{ErrorBody, ErrorDetail, InnerError, codes};
+use devices_api::codes;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
+
+use crate::world::timestamp;
 
 /// An error that the simulator answers with, in PingOne's shape.
 #[derive(Debug)]
@@ -12,9 +15,10 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: &'static str,
-    details: Vec<ErrorDetail>,
+    /// Each detail's `code`, `target`, `message` and `innerError`, as PingOne writes them.
+    details: Vec<Value>,
     /// Seconds for the `Retry-After` header.
-    retry_after: Option<u32>,
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -22,10 +26,16 @@ impl ApiError {
         Self { status, code, message, details: Vec::new(), retry_after: None }
     }
 
-    /// The first detail's `innerError.remainingAttempts`, for the rules' own tests.
+    /// The first detail's `innerError`, for the rules' own tests.
     #[cfg(test)]
-    pub fn remaining_attempts(&self) -> Option<u32> {
-        self.details.first()?.inner_error.as_ref()?.remaining_attempts
+    pub fn inner(&self) -> &Value {
+        self.details.first().map_or(&Value::Null, |detail| &detail["innerError"])
+    }
+
+    /// The first detail's code, or else the top-level code, for the rules' own tests.
+    #[cfg(test)]
+    pub fn code(&self) -> &str {
+        self.details.first().and_then(|detail| detail["code"].as_str()).unwrap_or(self.code)
     }
 
     /// 400 `INVALID_DATA`: a field's value was refused; the detail says which and why.
@@ -35,7 +45,7 @@ impl ApiError {
             codes::INVALID_DATA,
             "The request could not be completed. One or more validation errors were in the request.",
         )
-        .with_detail(detail_code, target, message)
+        .with_detail(detail_code, Some(target), message)
     }
 
     /// 400 `INVALID_REQUEST`: the body could not be read, or the operation does not apply.
@@ -50,7 +60,17 @@ impl ApiError {
             codes::ACCESS_FAILED,
             "The request could not be completed. Access token is invalid or expired.",
         )
-        .with_detail(codes::INVALID_TOKEN, "Authorization", "The access token is invalid or expired.")
+        .with_detail(codes::INVALID_TOKEN, Some("Authorization"), "The access token is invalid or expired.")
+    }
+
+    /// 403 `ACCESS_FAILED`: the worker's role does not let it manage this user's devices.
+    pub fn insufficient_permissions() -> Self {
+        Self::new(StatusCode::FORBIDDEN, codes::ACCESS_FAILED, "You do not have access to this resource.")
+            .with_detail(
+                codes::INSUFFICIENT_PERMISSIONS,
+                None,
+                "The request could not be completed. You do not have access to this resource.",
+            )
     }
 
     /// 404 `NOT_FOUND`: an unknown environment, user or device.
@@ -67,13 +87,29 @@ impl ApiError {
         )
     }
 
-    /// 429 `REQUEST_LIMITED`, with `Retry-After`.
-    pub fn request_limited(retry_after: u32) -> Self {
+    /// 429 `REQUEST_LIMITED` for too many requests: `Retry-After` in seconds, `innerError.retryAfter` as the
+    /// date-time when a retry may come.
+    pub fn request_limited(now: OffsetDateTime, seconds: i64) -> Self {
+        let until = now + time::Duration::seconds(seconds);
+        Self::limited(codes::LIMIT_EXCEEDED, "Too many requests.", now, until, json!({}))
+    }
+
+    /// 429 `REQUEST_LIMITED` for a user's daily deliveries spent, until the next UTC day.
+    pub fn quota_exceeded(now: OffsetDateTime, quota: u32) -> Self {
+        let tomorrow = now.date().next_day().map_or(now, |day| day.midnight().assume_utc());
+        let inner = json!({ "quotaLimit": quota, "quotaResetTime": timestamp(tomorrow) });
+        Self::limited(codes::QUOTA_EXCEEDED, "The notification quota has been reached.", now, tomorrow, inner)
+    }
+
+    fn limited(detail: &str, message: &str, now: OffsetDateTime, until: OffsetDateTime, mut inner: Value) -> Self {
+        inner["retryAfter"] = json!(timestamp(until));
+        // Whole seconds, rounded up, so that a client that waits them is not early.
+        let seconds = ((until - now).as_seconds_f64().ceil() as i64).max(1);
         let mut error =
             Self::new(StatusCode::TOO_MANY_REQUESTS, codes::REQUEST_LIMITED, "The request was rate limited.")
-                .with_detail(codes::LIMIT_EXCEEDED, "request", "Too many requests.")
-                .with_inner(InnerError { retry_after: Some(retry_after), ..InnerError::default() });
-        error.retry_after = Some(retry_after);
+                .with_detail(detail, None, message)
+                .with_inner(inner);
+        error.retry_after = Some(seconds);
         error
     }
 
@@ -82,21 +118,22 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::UNEXPECTED_ERROR, "An unexpected error occurred.")
     }
 
-    /// The user already has as many active devices as the MFA settings allow.
+    /// 503 with `Retry-After: 1`, as fault injection answers.
+    pub fn unavailable() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::UNEXPECTED_ERROR,
+            "The service is temporarily unavailable.",
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
+    /// The user already has as many active or blocked devices as the MFA settings allow: PingOne's documented body.
     pub fn device_limit(maximum: usize) -> Self {
-        Self::invalid_data(codes::LIMIT_EXCEEDED, "type", "The user has the maximum number of devices")
-            .with_inner(InnerError { maximum_value: u32::try_from(maximum).ok(), ..InnerError::default() })
-    }
-
-    /// Too many wrong codes: the device takes none until `until`.
-    pub fn device_locked(until: OffsetDateTime) -> Self {
-        Self::invalid_data(codes::DEVICE_LOCKED, "otp", "The device is locked after too many wrong OTPs")
-            .with_inner(InnerError { lock_expires_at: Some(crate::world::timestamp(until)), ..InnerError::default() })
-    }
-
-    /// The pairing code has expired, or was never sent, or was spent by too many wrong tries: a new one is needed.
-    pub fn otp_expired() -> Self {
-        Self::invalid_data(codes::OTP_EXPIRED, "otp", "The OTP has expired; request a new one")
+        Self::new(StatusCode::BAD_REQUEST, codes::REQUEST_FAILED, "The request could not be completed.")
+            .with_detail(codes::LIMIT_EXCEEDED, None, "Maximum allowed devices has been reached")
+            .with_inner(json!({ "maximumAllowed": maximum }))
     }
 
     /// An OATH token's code was far ahead: the token's next code completes the resync.
@@ -104,20 +141,19 @@ impl ApiError {
         Self::invalid_data(codes::EXTRA_OTP_REQUIRED, "otp", "An extra OTP is required")
     }
 
-    pub fn with_detail(mut self, code: &str, target: &str, message: &str) -> Self {
-        self.details.push(ErrorDetail {
-            code: code.into(),
-            target: Some(target.into()),
-            message: message.into(),
-            inner_error: None,
-        });
+    pub fn with_detail(mut self, code: &str, target: Option<&str>, message: &str) -> Self {
+        let mut detail = json!({ "code": code, "message": message });
+        if let Some(target) = target {
+            detail["target"] = json!(target);
+        }
+        self.details.push(detail);
         self
     }
 
     /// Sets the `innerError` of the last detail.
-    pub fn with_inner(mut self, inner: InnerError) -> Self {
+    pub fn with_inner(mut self, inner: Value) -> Self {
         if let Some(detail) = self.details.last_mut() {
-            detail.inner_error = Some(inner);
+            detail["innerError"] = inner;
         }
         self
     }
@@ -125,12 +161,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            id: uuid::Uuid::new_v4().to_string(),
-            code: self.code.into(),
-            message: self.message.into(),
-            details: self.details,
-        };
+        let mut body = json!({ "id": uuid::Uuid::new_v4().to_string(), "code": self.code, "message": self.message });
+        if !self.details.is_empty() {
+            body["details"] = Value::Array(self.details);
+        }
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());

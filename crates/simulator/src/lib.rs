@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
-use settings::{Faults, MfaSettings, Policy};
+use settings::{Access, Faults, MfaSettings, Policy, Variants};
 pub use world::OathToken;
 use world::World;
 
@@ -41,6 +41,12 @@ pub struct Fixture {
     pub settings: MfaSettings,
     #[serde(default)]
     pub faults: Faults,
+    /// Whether the worker's role reaches the users: by default it does.
+    #[serde(default)]
+    pub access: Access,
+    /// The answers where PingOne's documentation is silent.
+    #[serde(default)]
+    pub variants: Variants,
     /// The OATH hardware tokens in the environment's inventory.
     #[serde(default)]
     pub oath_tokens: Vec<OathToken>,

@@ -24,11 +24,11 @@ async fn an_sms_device_gets_its_code_in_the_outbox_and_activates_with_it() {
     let sim = Sim::start().await;
     let device =
         pending(&sim, json!({ "type": "SMS", "phone": "+1 (512) 520-1234", "status": "ACTIVATION_REQUIRED" })).await;
-    assert_eq!(device["phone"], "+15125201234");
+    assert_eq!(device["phone"], "+1 (512) 520-1234", "echoed as sent");
     assert!(device["_links"]["device.sendActivationCode"].is_object());
     let outbox = sim.outbox().await;
     assert_eq!(outbox.len(), 1);
-    assert_eq!((outbox[0]["channel"].as_str(), outbox[0]["to"].as_str()), (Some("SMS"), Some("+15125201234")));
+    assert_eq!((outbox[0]["channel"].as_str(), outbox[0]["to"].as_str()), (Some("SMS"), Some("+1 (512) 520-1234")));
     let otp = outbox[0]["otp"].as_str().expect("a code");
     assert_eq!(otp.len(), 6);
     assert!(outbox[0]["sentAt"].as_str().is_some());
@@ -93,7 +93,7 @@ async fn a_pairing_code_expires_and_a_resent_one_works() {
     sim.set_clock(30 * 60 + 1).await;
     let sim = Sim { token: sim.new_token().await, ..sim };
     let expired = sim.activate(id(&device), json!({ "otp": first })).await;
-    assert_eq!((expired.status, detail(&expired)), (StatusCode::BAD_REQUEST, "OTP_EXPIRED"));
+    assert_eq!((expired.status, detail(&expired)), (StatusCode::BAD_REQUEST, "INVALID_OTP"));
 
     let resent = sim.call(Method::POST, &format!("/{}", id(&device)), Some(RESEND), None).await;
     assert_eq!(resent.status, StatusCode::OK);
@@ -108,18 +108,16 @@ async fn a_pairing_code_expires_and_a_resent_one_works() {
 }
 
 #[tokio::test]
-async fn the_policy_failure_count_locks_the_device_and_the_lock_shows() {
+async fn the_policy_failure_count_locks_the_device_for_its_cool_down_and_the_lock_shows() {
     let sim = Sim::start().await;
-    let policy = sim
-        .control(
-            Method::PUT,
-            "policy",
-            Some(json!({ "totp": { "enabled": true }, "otp": { "failureCount": 2, "coolDownSeconds": 60 } })),
-        )
-        .await;
+    let failure = json!({ "count": 2, "coolDown": { "duration": 60, "timeUnit": "SECONDS" } });
+    let policy = sim.control(Method::PUT, "policy", Some(json!({ "sms": { "otp": { "failure": failure } } }))).await;
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.body);
+    sim.control(Method::PUT, "variants", Some(json!({ "codeRefusal": "detailed" }))).await;
     let device =
         pending(&sim, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" })).await;
+    let unlocked = sim.call(Method::GET, &format!("/{}", id(&device)), None, None).await;
+    assert_eq!(unlocked.body["lock"], json!({ "status": "UNLOCKED" }));
     let code = sim.outbox().await[0]["otp"].as_str().expect("code").to_owned();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let first = sim.activate(id(&device), json!({ "otp": wrong })).await;
@@ -130,6 +128,8 @@ async fn the_policy_failure_count_locks_the_device_and_the_lock_shows() {
     let read = sim.call(Method::GET, &format!("/{}", id(&device)), None, None).await;
     assert_eq!(read.body["lock"]["status"], "LOCKED");
     assert!(read.body["lock"]["expiresAt"].as_str().is_some());
+    let listed = sim.call(Method::GET, "", None, None).await;
+    assert_eq!(listed.body["_embedded"]["devices"][0]["lock"]["status"], "LOCKED");
     let locked = sim.activate(id(&device), json!({ "otp": code })).await;
     assert_eq!(detail(&locked), "DEVICE_LOCKED");
     let resend = sim.call(Method::POST, &format!("/{}", id(&device)), Some(RESEND), None).await;
@@ -137,11 +137,13 @@ async fn the_policy_failure_count_locks_the_device_and_the_lock_shows() {
 
     sim.set_clock(61).await;
     let sim = Sim { token: sim.new_token().await, ..sim };
-    assert!(sim.call(Method::GET, &format!("/{}", id(&device)), None, None).await.body.get("lock").is_none());
+    let listed = sim.call(Method::GET, "", None, None).await;
+    assert_eq!(listed.body["_embedded"]["devices"][0]["lock"], json!({ "status": "UNLOCKED" }), "no stale lock");
     let resent = sim.call(Method::POST, &format!("/{}", id(&device)), Some(RESEND), None).await;
     assert_eq!(resent.status, StatusCode::OK);
 
-    let invalid = sim.control(Method::PUT, "policy", Some(json!({ "otp": { "failureCount": 9 } }))).await;
+    let invalid = json!({ "sms": { "otp": { "failure": { "count": 9, "coolDown": { "duration": 0, "timeUnit": "MINUTES" } } } } });
+    let invalid = sim.control(Method::PUT, "policy", Some(invalid)).await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
 }
 
@@ -259,13 +261,19 @@ async fn a_user_at_the_device_limit_cannot_add_another() {
     let sim = Sim::start().await;
     sim.control(Method::PUT, "settings", Some(json!({ "maxAllowedDevices": 2 }))).await;
     pending(&sim, json!({ "type": "TOTP", "status": "ACTIVE" })).await;
-    let waiting = pending(&sim, json!({ "type": "TOTP", "status": "ACTIVATION_REQUIRED" })).await;
+    let waiting =
+        pending(&sim, json!({ "type": "SMS", "phone": "+15125201234", "status": "ACTIVATION_REQUIRED" })).await;
     pending(&sim, json!({ "type": "EMAIL", "email": "a@example.com" })).await;
     let refused = sim.create(json!({ "type": "TOTP", "status": "ACTIVE" })).await;
-    assert_eq!((refused.status, detail(&refused)), (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"));
-    assert_eq!(refused.body["details"][0]["innerError"]["maximumValue"], 2);
-    let late = sim.activate(id(&waiting), json!({ "otp": "123456" })).await;
-    assert_eq!(detail(&late), "LIMIT_EXCEEDED", "activation may not pass the limit either");
+    // PingOne's documented body: REQUEST_FAILED, LIMIT_EXCEEDED with no target, and the maximum.
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["code"], "REQUEST_FAILED");
+    assert_eq!(detail(&refused), "LIMIT_EXCEEDED");
+    assert_eq!(refused.body["details"][0].get("target"), None);
+    assert_eq!(refused.body["details"][0]["innerError"]["maximumAllowed"], 2);
+    let code = sim.outbox().await[0]["otp"].as_str().expect("code").to_owned();
+    let late = sim.activate(id(&waiting), json!({ "otp": code })).await;
+    assert_eq!(late.status, StatusCode::OK, "PingOne documents no limit at activation: {}", late.body);
 }
 
 #[tokio::test]

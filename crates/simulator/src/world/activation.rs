@@ -1,14 +1,16 @@
-//! Pairing codes and activation: codes delivered by SMS, voice and email (and resent), authenticator-app and
-//! hardware-token codes checked, with the policy's failure count and cool-down lock, and a hardware token's resync.
+//! Pairing codes and activation: codes delivered by SMS, voice and email (and resent) within the daily quota,
+//! authenticator-app and hardware-token codes checked, with each method's failure count and cool-down lock, and a
+//! hardware token's resync.
 
-use devices_api::{Device, DeviceStatus, DeviceType, InnerError, Lock, codes};
+use devices_api::{Device, DeviceStatus, DeviceType, Lock, codes};
+use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::{Credential, DeviceRecord, OathToken, OutboxMessage, PendingOtp, World, random_digits, timestamp};
 use crate::error::ApiError;
 use crate::otp;
-use crate::settings::{MfaSettings, Policy};
+use crate::settings::{ActiveActivation, CodeRefusal, MfaSettings, Policy};
 
 impl World {
     /// Makes a new pairing code for a delivered device and puts it in the outbox, unless `test_mode` keeps it back.
@@ -19,26 +21,19 @@ impl World {
         now: OffsetDateTime,
         test_mode: bool,
     ) -> String {
-        let code = random_digits(self.policy.otp.length);
+        let rules = self.policy.delivered(&record.device.device_type);
+        let code = random_digits(rules.otp_length);
         record.credential = Credential::Delivered {
-            pending: Some(PendingOtp {
-                code: code.clone(),
-                expires_at: now + Duration::seconds(self.policy.otp.lifetime_seconds),
-            }),
+            pending: Some(PendingOtp { code: code.clone(), expires_at: now + Duration::seconds(rules.life_time.seconds()) }),
         };
         record.failures = 0;
         if !test_mode {
             let device = &record.device;
-            let (channel, to) = match device.device_type {
-                DeviceType::Email => ("EMAIL", device.email.clone()),
-                DeviceType::Voice => ("VOICE", device.phone.clone()),
-                _ => ("SMS", device.phone.clone()),
-            };
             self.outbox.push(OutboxMessage {
                 user_id: user_id.to_owned(),
                 device_id: device.id.clone(),
-                channel: channel.to_owned(),
-                to: to.unwrap_or_default(),
+                channel: channel(&device.device_type).to_owned(),
+                to: device.email.clone().or_else(|| device.phone.clone()).unwrap_or_default(),
                 otp: code.clone(),
                 sent_at: timestamp(now),
             });
@@ -46,34 +41,53 @@ impl World {
         code
     }
 
+    /// Whether one more code may be sent to this user on this channel today: PingOne's licence allows a number of
+    /// SMS and of email messages per user and UTC day, resends included (voice too, as a variant).
+    pub(super) fn check_quota(&self, user_id: &str, device_type: &DeviceType, now: OffsetDateTime) -> Result<(), ApiError> {
+        if *device_type == DeviceType::Voice && !self.variants.quota_counts_voice {
+            return Ok(());
+        }
+        let today = timestamp(now)[..10].to_owned();
+        let channel = channel(device_type);
+        let sent = self
+            .outbox
+            .iter()
+            .filter(|message| message.user_id == user_id && message.channel == channel)
+            .filter(|message| message.sent_at.starts_with(&today))
+            .count();
+        if sent >= self.settings.daily_deliveries as usize {
+            return Err(ApiError::quota_exceeded(now, self.settings.daily_deliveries));
+        }
+        Ok(())
+    }
+
     /// Sends a new pairing code to an SMS, voice or email device that still needs activation.
     pub fn resend_code(&mut self, user_id: &str, device_id: &str) -> Result<Device, ApiError> {
         let now = self.now();
         let index = self.record_index(user_id, device_id)?;
-        let mut record = self.devices.remove(index);
-        let outcome = (|| {
-            if record.device.status != DeviceStatus::ActivationRequired
-                || !matches!(record.credential, Credential::Delivered { .. })
-            {
-                return Err(ApiError::invalid_request(
-                    "Only an SMS, voice or email device that needs activation can be sent a new code.",
-                ));
-            }
-            if let Some(until) = record.locked_until(now) {
-                return Err(ApiError::device_locked(until));
-            }
-            Ok(())
-        })();
-        if outcome.is_ok() {
-            self.deliver_code(&mut record, user_id, now, false);
+        let record = &mut self.devices[index];
+        if record.device.status != DeviceStatus::ActivationRequired
+            || !matches!(record.credential, Credential::Delivered { .. })
+        {
+            return Err(ApiError::invalid_request(
+                "Only an SMS, voice or email device that needs activation can be sent a new code.",
+            ));
         }
+        if let Some(until) = record.locked_until(now) {
+            return Err(refusal(self.variants.code_refusal, Refused::Locked { until }));
+        }
+        let device_type = record.device.device_type.clone();
+        self.check_quota(user_id, &device_type, now)?;
+        let mut record = self.devices.remove(index);
+        self.deliver_code(&mut record, user_id, now, false);
         let device = record.device.clone();
         self.devices.insert(index, record);
-        outcome.map(|()| device)
+        Ok(device)
     }
 
-    /// Checks an activation OTP. A wrong code counts a failure, and the policy's last allowed failure locks the
-    /// device for the cool-down.
+    /// Checks an activation OTP. A wrong code counts a failure; the method's last allowed failure spends a sent
+    /// code and locks the device for the method's cool-down. How a refusal reads is a variant: PingOne does not
+    /// document it.
     pub fn activate(
         &mut self,
         user_id: &str,
@@ -82,31 +96,38 @@ impl World {
         oath_resync: bool,
     ) -> Result<Device, ApiError> {
         let now = self.now();
-        let (policy, settings) = (self.policy.clone(), self.settings);
-        let at_limit = self.active_devices(user_id) >= settings.max_allowed_devices;
+        let (policy, settings, variants) = (self.policy.clone(), self.settings, self.variants);
         let index = self.record_index(user_id, device_id)?;
         let record = &mut self.devices[index];
-        if record.device.status != DeviceStatus::ActivationRequired {
-            return Err(ApiError::invalid_request("The device does not require activation."));
+        if record.device.status == DeviceStatus::Active {
+            return match variants.active_activation {
+                ActiveActivation::Refused => Err(ApiError::invalid_request("The device does not require activation.")),
+                ActiveActivation::Device => Ok(record.device.clone()),
+            };
         }
+        let failure = match policy.method(&record.device.device_type) {
+            Some(method) if record.device.status == DeviceStatus::ActivationRequired => method.failure,
+            _ => return Err(ApiError::invalid_request("The device does not require activation.")),
+        };
         if otp.is_empty() || !otp.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ApiError::invalid_data(codes::INVALID_VALUE, "otp", "otp must be a string of digits"));
         }
         if let Some(until) = record.locked_until(now) {
-            return Err(ApiError::device_locked(until));
+            return Err(refusal(variants.code_refusal, Refused::Locked { until }));
         }
-        if at_limit {
-            return Err(ApiError::device_limit(settings.max_allowed_devices));
-        }
+        let expired = || Err(refusal(variants.code_refusal, Refused::Expired));
         let verdict = match &mut record.credential {
+            Credential::Totp { .. } if now - record.created >= Duration::seconds(TOTP_PAIRING_SECONDS) => {
+                return expired();
+            }
             Credential::Totp { key } => {
                 let step = otp::totp_step(now.unix_timestamp());
-                Verdict::from(otp::matching_totp_step(key, otp, step, policy.totp_grace_steps, 6).is_some())
+                let grace = policy.totp.passcode_grace_period;
+                Verdict::from(otp::matching_totp_step(key, otp, step, grace, 6).is_some())
             }
             Credential::Delivered { pending } => match pending {
-                Some(pending) if pending.expires_at <= now => return Err(ApiError::otp_expired()),
-                Some(pending) => Verdict::from(pending.code == otp),
-                None => return Err(ApiError::otp_expired()),
+                Some(pending) if pending.expires_at > now => Verdict::from(pending.code == otp),
+                _ => return expired(),
             },
             Credential::Oath { serial, resync_next } => {
                 let token = self
@@ -116,6 +137,7 @@ impl World {
                     .ok_or_else(ApiError::not_found)?;
                 check_oath(token, resync_next, otp, oath_resync, now, &policy, &settings)
             }
+            Credential::Seeded => return Err(ApiError::invalid_request("The device does not require activation.")),
         };
         let record = &mut self.devices[index];
         match verdict {
@@ -134,17 +156,66 @@ impl World {
             Verdict::NextCodeNeeded => Err(ApiError::extra_otp_required()),
             Verdict::Refused => {
                 record.failures += 1;
-                let remaining = policy.otp.failure_count.saturating_sub(record.failures);
+                let remaining = failure.count.saturating_sub(record.failures);
                 if remaining == 0 {
-                    let until = now + Duration::seconds(policy.otp.cool_down_seconds);
-                    record.device.lock = Some(Lock { status: "LOCKED".into(), expires_at: Some(timestamp(until)) });
                     if let Credential::Delivered { pending } = &mut record.credential {
                         *pending = None;
                     }
+                    let cool_down = failure.cool_down.seconds();
+                    if cool_down > 0 {
+                        let until = timestamp(now + Duration::seconds(cool_down));
+                        record.device.lock = Some(Lock { status: "LOCKED".into(), expires_at: Some(until) });
+                    } else {
+                        record.failures = 0;
+                    }
                 }
-                Err(ApiError::invalid_data(codes::INVALID_OTP, "otp", "The OTP is invalid")
-                    .with_inner(InnerError { remaining_attempts: Some(remaining), ..InnerError::default() }))
+                Err(refusal(variants.code_refusal, Refused::Wrong { remaining }))
             }
+        }
+    }
+}
+
+/// How long an authenticator app's secret may be activated: "The password expires after 30 minutes".
+const TOTP_PAIRING_SECONDS: i64 = 30 * 60;
+
+/// The outbox channel of a delivered device type.
+fn channel(device_type: &DeviceType) -> &'static str {
+    match device_type {
+        DeviceType::Email => "EMAIL",
+        DeviceType::Voice => "VOICE",
+        _ => "SMS",
+    }
+}
+
+/// The lock that PingOne shows on a device that is not locked; a device keeps none.
+pub(super) fn unlocked() -> Lock {
+    Lock { status: "UNLOCKED".into(), expires_at: None }
+}
+
+/// Why a code was refused.
+enum Refused {
+    Wrong { remaining: u32 },
+    /// The sent code has expired or was spent, or the authenticator app's secret is past its 30 minutes.
+    Expired,
+    Locked { until: OffsetDateTime },
+}
+
+/// The refusal of a code as the variant words it.
+fn refusal(variant: CodeRefusal, refused: Refused) -> ApiError {
+    match (variant, refused) {
+        (CodeRefusal::InvalidOtp, _) => ApiError::invalid_data(codes::INVALID_OTP, "otp", "The OTP is invalid"),
+        (CodeRefusal::InvalidValue, _) => ApiError::invalid_data(codes::INVALID_VALUE, "otp", "The OTP is invalid"),
+        (CodeRefusal::Bare, _) => ApiError::invalid_request("The request could not be completed."),
+        (CodeRefusal::Detailed, Refused::Wrong { remaining }) => {
+            ApiError::invalid_data(codes::INVALID_OTP, "otp", "The OTP is invalid")
+                .with_inner(json!({ "remainingAttempts": remaining }))
+        }
+        (CodeRefusal::Detailed, Refused::Expired) => {
+            ApiError::invalid_data(codes::OTP_EXPIRED, "otp", "The OTP has expired; request a new one")
+        }
+        (CodeRefusal::Detailed, Refused::Locked { until }) => {
+            ApiError::invalid_data(codes::DEVICE_LOCKED, "otp", "The device is locked after too many wrong OTPs")
+                .with_inner(json!({ "lockExpiresAt": timestamp(until) }))
         }
     }
 }
@@ -203,7 +274,7 @@ fn check_oath(
         return Verdict::Refused;
     }
     let step = otp::totp_step(now.unix_timestamp());
-    let grace = policy.totp_grace_steps;
+    let grace = policy.totp.passcode_grace_period;
     if otp::matching_totp_step(&key, otp, step, grace, token.digits).is_some() {
         return Verdict::Accepted;
     }
@@ -263,37 +334,106 @@ mod tests {
         world.outbox(Some(user)).last().expect("a code was sent").otp.clone()
     }
 
+    fn wrong(code: &str) -> String {
+        code.chars().map(|digit| if digit == '9' { '0' } else { char::from(digit as u8 + 1) }).collect()
+    }
+
     #[test]
-    fn the_sent_code_activates_and_a_wrong_one_counts_down_to_a_lock() {
+    fn by_default_the_last_wrong_code_spends_the_sent_one_without_a_lock() {
         let (mut world, user, device) = pending_email();
         let code = sent_code(&world, &user);
-        let wrong = if code.starts_with('0') { code.replacen('0', "1", 1) } else { format!("0{}", &code[1..]) };
-        let failures = world.policy.otp.failure_count;
-        for left in (0..failures).rev() {
-            let refused = world.activate(&user, &device, &wrong, false).expect_err("a wrong code");
-            assert_eq!(refused.remaining_attempts(), Some(left));
+        for _ in 0..world.policy.email.otp.failure.count {
+            let refused = world.activate(&user, &device, &wrong(&code), false).expect_err("a wrong code");
+            assert_eq!(refused.code(), "INVALID_OTP");
         }
-        let locked = world.device(&user, &device).expect("listed").lock.expect("locked after the last failure");
-        assert_eq!(locked.status, "LOCKED");
-        assert!(world.activate(&user, &device, &code, false).is_err(), "the code is gone with the lock");
-        assert!(world.resend_code(&user, &device).is_err(), "no new code while locked");
-        world.set_clock_offset(world.policy.otp.cool_down_seconds);
-        assert_eq!(world.device(&user, &device).expect("listed").lock, None, "the lock ends by itself");
+        let listed = world.device(&user, &device).expect("listed");
+        assert_eq!(listed.lock, Some(unlocked()), "PingOne's sent codes cool down for 0 minutes");
+        assert!(world.activate(&user, &device, &code, false).is_err(), "the sent code is spent");
         world.resend_code(&user, &device).expect("a new code");
         let active = world.activate(&user, &device, &sent_code(&world, &user), false).expect("activated");
         assert_eq!(active.status, DeviceStatus::Active);
     }
 
     #[test]
-    fn a_code_expires_and_an_active_device_needs_no_activation() {
+    fn a_cool_down_locks_the_device_and_the_lock_ends_by_itself() {
         let (mut world, user, device) = pending_email();
+        world.policy.email.otp.failure.cool_down = crate::settings::Span::minutes(2);
         let code = sent_code(&world, &user);
-        world.set_clock_offset(world.policy.otp.lifetime_seconds);
-        assert!(world.activate(&user, &device, &code, false).is_err(), "expired");
-        world.set_clock_offset(0);
+        for _ in 0..world.policy.email.otp.failure.count {
+            world.activate(&user, &device, &wrong(&code), false).expect_err("a wrong code");
+        }
+        let lock = world.device(&user, &device).expect("listed").lock.expect("a lock");
+        assert_eq!(lock.status, "LOCKED");
+        assert!(lock.expires_at.is_some());
+        assert!(world.resend_code(&user, &device).is_err(), "no new code while locked");
+        world.set_clock_offset(120);
+        world.tidy();
+        assert_eq!(world.devices(&user, &crate::world::ListFilter::All).expect("a list")[0].lock, Some(unlocked()));
         world.resend_code(&user, &device).expect("a new code");
         world.activate(&user, &device, &sent_code(&world, &user), false).expect("activated");
-        assert!(world.activate(&user, &device, &sent_code(&world, &user), false).is_err());
+    }
+
+    #[test]
+    fn each_variant_words_a_wrong_an_expired_and_a_locked_code_its_own_way() {
+        for (variant, wrong_code, expired_code, locked_code) in [
+            (CodeRefusal::InvalidOtp, "INVALID_OTP", "INVALID_OTP", "INVALID_OTP"),
+            (CodeRefusal::Detailed, "INVALID_OTP", "OTP_EXPIRED", "DEVICE_LOCKED"),
+            (CodeRefusal::InvalidValue, "INVALID_VALUE", "INVALID_VALUE", "INVALID_VALUE"),
+            (CodeRefusal::Bare, "INVALID_REQUEST", "INVALID_REQUEST", "INVALID_REQUEST"),
+        ] {
+            let (mut world, user, device) = pending_email();
+            world.variants.code_refusal = variant;
+            world.policy.email.otp.failure.cool_down = crate::settings::Span::minutes(2);
+            let code = sent_code(&world, &user);
+            let refused = world.activate(&user, &device, &wrong(&code), false).expect_err("wrong");
+            assert_eq!(refused.code(), wrong_code, "{variant:?}");
+            let detailed = variant == CodeRefusal::Detailed;
+            assert_eq!(refused.inner().get("remainingAttempts").is_some(), detailed, "{variant:?}");
+            world.activate(&user, &device, &wrong(&code), false).expect_err("wrong");
+            world.activate(&user, &device, &wrong(&code), false).expect_err("wrong");
+            let locked = world.activate(&user, &device, &code, false).expect_err("locked");
+            assert_eq!(locked.code(), locked_code, "{variant:?}");
+            world.set_clock_offset(120 + world.policy.email.otp.life_time.seconds());
+            let expired = world.activate(&user, &device, &code, false).expect_err("spent");
+            assert_eq!(expired.code(), expired_code, "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn an_active_device_is_refused_or_answered_as_the_variant_says() {
+        let (mut world, user, device) = pending_email();
+        let code = sent_code(&world, &user);
+        world.activate(&user, &device, &code, false).expect("activated");
+        assert_eq!(world.activate(&user, &device, &code, false).expect_err("active").code(), "INVALID_REQUEST");
         assert!(world.resend_code(&user, &device).is_err(), "nothing to resend for an active device");
+        world.variants.active_activation = ActiveActivation::Device;
+        assert_eq!(world.activate(&user, &device, &code, false).expect("answered").status, DeviceStatus::Active);
+    }
+
+    #[test]
+    fn the_daily_quota_counts_resends_and_ends_with_the_utc_day() {
+        let (mut world, user, device) = pending_email();
+        world.settings.daily_deliveries = 3;
+        world.resend_code(&user, &device).expect("the second");
+        world.resend_code(&user, &device).expect("the third");
+        let refused = world.resend_code(&user, &device).expect_err("over the quota");
+        assert_eq!(refused.code(), "QUOTA_EXCEEDED");
+        let retry_after = refused.inner()["retryAfter"].as_str().expect("a date-time");
+        assert!(retry_after.ends_with("T00:00:00.000Z"), "{retry_after}");
+        world.set_clock_offset(24 * 3600);
+        world.resend_code(&user, &device).expect("a new day");
+    }
+
+    #[test]
+    fn an_authenticator_apps_secret_can_be_activated_for_30_minutes() {
+        let fixture = Fixture::demo();
+        let user = fixture.users[0].id.clone();
+        let mut world = World::new(&fixture).expect("the demo fixture is valid");
+        let request = NewDevice { device_type: Some(DeviceType::Totp), ..NewDevice::default() };
+        let created = world.create_device(&user, request).expect("created").device;
+        let key = data_encoding::BASE32_NOPAD.decode(created.secret.expect("a secret").as_bytes()).expect("base32");
+        world.set_clock_offset(TOTP_PAIRING_SECONDS);
+        let code = otp::hotp(&key, otp::totp_step(world.now().unix_timestamp()), 6);
+        assert!(world.activate(&user, &created.id, &code, false).is_err(), "past its 30 minutes");
     }
 }

@@ -1,10 +1,11 @@
 //! A user's devices as PingOne keeps them: creation with each type's fields, the list and its order, renaming and
 //! removal.
 
-use devices_api::{Device, DeviceStatus, DeviceType, IdRef, codes, validate};
+use devices_api::{Block, Device, DeviceStatus, DeviceType, IdRef, codes, validate};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::activation::unlocked;
 use super::{Credential, DeviceRecord, World, owner, random_bytes, timestamp};
 use crate::error::ApiError;
 
@@ -29,10 +30,30 @@ pub struct NewDevice {
 }
 
 /// A device as create returns it.
+#[derive(Debug)]
 pub struct Created {
     pub device: Device,
     /// With `testMode`, the pairing code that was not delivered.
     pub test_otp: Option<String>,
+}
+
+/// A device of any type, paired elsewhere (a passkey, the mobile app, WhatsApp), as the control API seeds it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeededDevice {
+    #[serde(rename = "type")]
+    pub device_type: DeviceType,
+    #[serde(default = "active")]
+    pub status: DeviceStatus,
+    pub nickname: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub blocked: bool,
+}
+
+fn active() -> DeviceStatus {
+    DeviceStatus::Active
 }
 
 /// Which devices a list returns: PingOne's `filter` on status or type.
@@ -44,7 +65,26 @@ pub enum ListFilter {
 }
 
 impl World {
-    /// A user's devices, default first where an order is set, then in creation order.
+    /// Removes what time has ended: locks past their end, and, where the settings say, devices never activated.
+    pub fn tidy(&mut self) {
+        let now = self.now();
+        for record in &mut self.devices {
+            record.clear_ended_lock(now);
+        }
+        let Some(hours) = self.settings.pending_device_hours else { return };
+        let cutoff = now - time::Duration::hours(i64::from(hours));
+        let stale: Vec<(String, String)> = self
+            .devices
+            .iter()
+            .filter(|r| r.device.status == DeviceStatus::ActivationRequired && r.created <= cutoff)
+            .map(|r| (owner(&r.device).to_owned(), r.device.id.clone()))
+            .collect();
+        for (user_id, device_id) in stale {
+            let _ = self.delete_device(&user_id, &device_id);
+        }
+    }
+
+    /// A user's devices, ordered ones first (the default first), then the rest in creation order.
     pub fn devices(&self, user_id: &str, filter: &ListFilter) -> Result<Vec<Device>, ApiError> {
         self.user(user_id)?;
         let order = self.orders.get(user_id).map(Vec::as_slice).unwrap_or_default();
@@ -59,11 +99,11 @@ impl World {
                 ListFilter::Status(status) => device.status == *status,
                 ListFilter::Type(device_type) => device.device_type == *device_type,
             })
-            .cloned()
+            .map(with_lock_shown)
             .collect())
     }
 
-    /// The ids of a user's ordered devices, default first; empty when no order is set.
+    /// The ids of a user's ordered devices, default first; empty before the first activation.
     pub fn order(&self, user_id: &str) -> Vec<String> {
         self.orders.get(user_id).cloned().unwrap_or_default()
     }
@@ -72,7 +112,7 @@ impl World {
         let now = self.now();
         let record = self.record_mut(user_id, device_id)?;
         record.clear_ended_lock(now);
-        Ok(record.device.clone())
+        Ok(with_lock_shown(&record.device))
     }
 
     /// Creates a device. As in PingOne, a worker-created device is `ACTIVE` unless the body asks for
@@ -127,18 +167,23 @@ impl World {
                 "testMode applies to SMS, voice and email devices only",
             ));
         }
-        if self.active_devices(user_id) >= self.settings.max_allowed_devices {
+        if self.counted_devices(user_id) >= self.settings.max_allowed_devices {
             return Err(ApiError::device_limit(self.settings.max_allowed_devices));
         }
-
         let now = self.now();
+        if status == DeviceStatus::ActivationRequired && delivered && !request.test_mode {
+            self.check_quota(user_id, &device_type, now)?;
+        }
+
         let mut device = new_device(&device_type, status.clone(), &self.environment_id, user_id, now, request.nickname);
         let credential = match device_type {
             DeviceType::Sms | DeviceType::Voice => {
                 let phone = request
                     .phone
                     .ok_or_else(|| ApiError::invalid_data(codes::REQUIRED_VALUE, "phone", "phone is required"))?;
-                device.phone = Some(normalize_phone(&phone)?);
+                // Checked, and kept as sent: PingOne echoes the number in the form it was given.
+                check_phone(&phone)?;
+                device.phone = Some(phone);
                 if device_type == DeviceType::Voice && self.settings.phone_extensions_enabled {
                     device.extension = request.extension.map(|extension| check_extension(&extension)).transpose()?;
                 }
@@ -182,9 +227,9 @@ impl World {
                 device.token_type = Some(token.token_type.clone());
                 Credential::Oath { serial, resync_next: None }
             }
-            DeviceType::Other(_) => unreachable!("the policy has no method for other types"),
+            _ => unreachable!("the policy has no method for other types"),
         };
-        let mut record = DeviceRecord { device, credential, failures: 0 };
+        let mut record = DeviceRecord { device, credential, failures: 0, created: now };
         let mut test_otp = None;
         if status == DeviceStatus::ActivationRequired && delivered {
             let code = self.deliver_code(&mut record, user_id, now, request.test_mode);
@@ -200,6 +245,38 @@ impl World {
         }
         self.devices.push(record);
         Ok(Created { device: shown_once, test_otp })
+    }
+
+    /// Adds a device of any type, as if paired elsewhere; an active one joins the order.
+    pub fn seed_device(&mut self, user_id: &str, seed: SeededDevice) -> Result<Device, ApiError> {
+        self.user(user_id)?;
+        let now = self.now();
+        let mut device = new_device(&seed.device_type, seed.status, &self.environment_id, user_id, now, seed.nickname);
+        device.phone = seed.phone;
+        device.email = seed.email;
+        let record = DeviceRecord { device, credential: Credential::Seeded, failures: 0, created: now };
+        let id = record.device.id.clone();
+        self.devices.push(record);
+        if seed.blocked {
+            self.set_blocked(user_id, &id, true)?;
+        }
+        if self.devices.last().is_some_and(|r| r.device.status == DeviceStatus::Active) {
+            self.append_to_order(user_id, &id);
+        }
+        self.device(user_id, &id)
+    }
+
+    /// An administrator's block or unblock: a blocked device cannot be used and still counts against the limit.
+    pub fn set_blocked(&mut self, user_id: &str, device_id: &str, blocked: bool) -> Result<Device, ApiError> {
+        let now = timestamp(self.now());
+        let record = self.record_mut(user_id, device_id)?;
+        record.device.block = Some(if blocked {
+            Block { status: "BLOCKED".into(), blocked_at: Some(now.clone()) }
+        } else {
+            Block { status: "UNBLOCKED".into(), blocked_at: None }
+        });
+        record.device.updated_at = Some(now);
+        Ok(record.device.clone())
     }
 
     pub fn rename(&mut self, user_id: &str, device_id: &str, nickname: &str) -> Result<Device, ApiError> {
@@ -241,11 +318,10 @@ impl World {
         Ok(order)
     }
 
-    /// Newly activated devices go to the end of an order that exists.
+    /// A newly active device goes to the end of the order: by activation time, the first being the default.
     pub(super) fn append_to_order(&mut self, user_id: &str, device_id: &str) {
-        if let Some(order) = self.orders.get_mut(user_id)
-            && !order.iter().any(|id| id == device_id)
-        {
+        let order = self.orders.entry(user_id.to_owned()).or_default();
+        if !order.iter().any(|id| id == device_id) {
             order.push(device_id.to_owned());
         }
     }
@@ -264,6 +340,14 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// A device as reads show it: with `{"status": "UNLOCKED"}` when it is not locked, as PingOne's device
+/// authentications show their devices. Create and activate answers leave it out, as PingOne's examples do.
+fn with_lock_shown(device: &Device) -> Device {
+    let mut device = device.clone();
+    device.lock.get_or_insert_with(unlocked);
+    device
 }
 
 fn new_device(
@@ -307,7 +391,7 @@ fn check_nickname(nickname: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn normalize_phone(phone: &str) -> Result<String, ApiError> {
+fn check_phone(phone: &str) -> Result<String, ApiError> {
     validate::normalize_phone(phone).ok_or_else(|| {
         ApiError::invalid_data(
             codes::INVALID_VALUE,
@@ -395,6 +479,95 @@ mod tests {
         assert!(world.set_order(&user, vec![second.clone(), second.clone()]).is_err(), "each device once");
         world.delete_device(&user, &second).expect("removed");
         assert_eq!(world.order(&user), vec![first]);
+    }
+
+    #[test]
+    fn devices_are_ordered_by_activation_and_the_first_active_one_is_the_default() {
+        let (mut world, user) = world_and_user();
+        let pending = create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired)).id;
+        let first = create(&mut world, &user, DeviceType::Email, None).id;
+        assert_eq!(world.order(&user), vec![first.clone()], "an order from the first activation, without a reorder");
+        let code = world.outbox(Some(&user)).last().expect("a code").otp.clone();
+        world.activate(&user, &pending, &code, false).expect("activated");
+        assert_eq!(world.order(&user), vec![first.clone(), pending.clone()], "appended when activated");
+        let listed: Vec<String> =
+            world.devices(&user, &ListFilter::All).expect("a list").into_iter().map(|d| d.id).collect();
+        assert_eq!(listed, vec![first, pending]);
+    }
+
+    #[test]
+    fn the_limit_counts_active_and_blocked_devices_and_refuses_as_documented() {
+        let (mut world, user) = world_and_user();
+        world.settings.max_allowed_devices = 3;
+        create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired));
+        let seed = |blocked| SeededDevice {
+            device_type: DeviceType::Mobile,
+            status: DeviceStatus::ActivationRequired,
+            nickname: None,
+            phone: None,
+            email: None,
+            blocked,
+        };
+        world.seed_device(&user, seed(true)).expect("a blocked device");
+        let pending = create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired)).id;
+        create(&mut world, &user, DeviceType::Email, None);
+        assert_eq!(world.counted_devices(&user), 2, "pending devices do not count; blocked ones do");
+        create(&mut world, &user, DeviceType::Email, None);
+        let request = NewDevice { device_type: Some(DeviceType::Email), email: Some("a@example.com".into()), ..NewDevice::default() };
+        let refused = world.create_device(&user, request).expect_err("at the limit");
+        assert_eq!(refused.code(), "LIMIT_EXCEEDED");
+        assert_eq!(refused.inner()["maximumAllowed"], 3);
+        let code = world.outbox(Some(&user)).last().expect("a code").otp.clone();
+        world.activate(&user, &pending, &code, false).expect("activation is not refused at the limit");
+    }
+
+    #[test]
+    fn seeded_devices_of_any_type_are_listed_blocked_and_unblocked_but_never_activated() {
+        let (mut world, user) = world_and_user();
+        for device_type in [DeviceType::Fido2, DeviceType::Mobile, DeviceType::WhatsApp, DeviceType::PingIdDesktop] {
+            let seed = SeededDevice {
+                device_type: device_type.clone(),
+                status: DeviceStatus::Active,
+                nickname: None,
+                phone: None,
+                email: None,
+                blocked: false,
+            };
+            let device = world.seed_device(&user, seed).expect("seeded");
+            assert_eq!(device.device_type, device_type);
+            assert!(world.activate(&user, &device.id, "123456", false).is_err());
+        }
+        let id = world.devices(&user, &ListFilter::All).expect("a list")[0].id.clone();
+        assert!(world.set_blocked(&user, &id, true).expect("blocked").is_blocked());
+        let unblocked = world.set_blocked(&user, &id, false).expect("unblocked");
+        assert_eq!(unblocked.block.expect("a block").status, "UNBLOCKED");
+        assert_eq!(world.order(&user).len(), 4, "active seeded devices join the order");
+    }
+
+    #[test]
+    fn devices_never_activated_are_removed_after_the_hours_set_or_kept() {
+        let (mut world, user) = world_and_user();
+        let pending = create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired)).id;
+        let active = create(&mut world, &user, DeviceType::Email, None).id;
+        world.settings.pending_device_hours = None;
+        world.set_clock_offset(48 * 3600);
+        world.tidy();
+        assert!(world.device(&user, &pending).is_ok(), "kept without the setting");
+        world.settings.pending_device_hours = Some(24);
+        world.tidy();
+        assert!(world.device(&user, &pending).is_err(), "removed after 24 hours");
+        assert!(world.device(&user, &active).is_ok());
+    }
+
+    #[test]
+    fn a_phone_is_echoed_as_sent() {
+        let (mut world, user) = world_and_user();
+        let request = NewDevice {
+            device_type: Some(DeviceType::Sms),
+            phone: Some("+1.512.520.1234".into()),
+            ..NewDevice::default()
+        };
+        assert_eq!(world.create_device(&user, request).expect("created").device.phone.as_deref(), Some("+1.512.520.1234"));
     }
 
     #[test]

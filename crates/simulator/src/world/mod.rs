@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::ApiError;
-use crate::settings::{Faults, MfaSettings, Policy};
+use crate::settings::{Access, Faults, MfaSettings, Policy, Variants};
 use crate::{Fixture, FixtureUser};
 
 mod activation;
@@ -20,7 +20,7 @@ mod devices;
 mod inventory;
 mod tokens;
 
-pub use devices::{ListFilter, NewDevice};
+pub use devices::{ListFilter, NewDevice, SeededDevice};
 pub use inventory::OathToken;
 
 pub struct World {
@@ -30,6 +30,8 @@ pub struct World {
     pub policy: Policy,
     pub settings: MfaSettings,
     pub faults: Faults,
+    pub access: Access,
+    pub variants: Variants,
     /// Worker tokens and when each expires, on the simulator's clock.
     tokens: HashMap<String, OffsetDateTime>,
     /// Every worker token issued, for `GET /sim/tokens`.
@@ -41,7 +43,8 @@ pub struct World {
     users: HashMap<String, FixtureUser>,
     /// Devices in creation order, which is also their list order where no order is set.
     devices: Vec<DeviceRecord>,
-    /// Per user, the ids of active devices in the order set; the first is the default.
+    /// Per user, the ids of active devices in order, the first being the default: by activation time until the user
+    /// sets another.
     orders: HashMap<String, Vec<String>>,
     outbox: Vec<OutboxMessage>,
     oath_tokens: Vec<OathToken>,
@@ -52,6 +55,7 @@ struct DeviceRecord {
     device: Device,
     credential: Credential,
     failures: u32,
+    created: OffsetDateTime,
 }
 
 /// What an OTP is checked against.
@@ -62,6 +66,9 @@ enum Credential {
     Delivered { pending: Option<PendingOtp> },
     /// A hardware token from the inventory, by serial number; during a resync, the next code it must show.
     Oath { serial: String, resync_next: Option<u64> },
+    /// A device seeded through the control API, of a type paired elsewhere (a passkey, the mobile app): it is
+    /// listed, renamed, blocked and removed, never activated here.
+    Seeded,
 }
 
 struct PendingOtp {
@@ -110,6 +117,8 @@ impl World {
             policy: fixture.policy.clone(),
             settings: fixture.settings,
             faults: fixture.faults,
+            access: fixture.access.clone(),
+            variants: fixture.variants,
             tokens: HashMap::new(),
             issued: Vec::new(),
             requests: Vec::new(),
@@ -169,8 +178,18 @@ impl World {
             .ok_or_else(ApiError::not_found)
     }
 
-    fn active_devices(&self, user_id: &str) -> usize {
-        self.devices.iter().filter(|r| owner(&r.device) == user_id && r.device.status == DeviceStatus::Active).count()
+    /// The devices that count against a user's limit: PingOne counts those active or blocked.
+    fn counted_devices(&self, user_id: &str) -> usize {
+        let counted = |device: &Device| device.status == DeviceStatus::Active || device.is_blocked();
+        self.devices.iter().filter(|r| owner(&r.device) == user_id && counted(&r.device)).count()
+    }
+
+    /// Whether the worker may manage this user's devices: PingOne answers 403 when its role does not reach them.
+    pub fn check_access(&self, user_id: &str) -> Result<(), ApiError> {
+        if self.access.worker_lacks_role || self.access.users_outside_role.iter().any(|id| id == user_id) {
+            return Err(ApiError::insufficient_permissions());
+        }
+        Ok(())
     }
 
     fn record_index(&self, user_id: &str, device_id: &str) -> Result<usize, ApiError> {

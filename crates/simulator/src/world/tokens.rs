@@ -44,7 +44,7 @@ impl World {
         }
         entry.1 += 1;
         if entry.1 > self.faults.requests_per_second {
-            return Err(ApiError::request_limited(1));
+            return Err(ApiError::request_limited(now, 1));
         }
         Ok(())
     }
