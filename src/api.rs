@@ -123,7 +123,8 @@ impl Client {
         if !needs_device_read(&refused) {
             return Err(refused);
         }
-        let device = self.list_devices().await.ok().and_then(|list| list.devices.into_iter().find(|d| d.id == device_id));
+        let device =
+            self.list_devices().await.ok().and_then(|list| list.devices.into_iter().find(|d| d.id == device_id));
         after_refusal(refused, device)
     }
 

@@ -193,7 +193,9 @@ fn type_icon(device_type: &DeviceType) -> Html {
         }
         DeviceType::Email => "M3 5h18v14H3zM3 6l9 7 9-7",
         DeviceType::OathToken => "M3 7h18v10H3zM6 10h8v4H6zM17 12h1",
-        DeviceType::Fido2 | DeviceType::Platform | DeviceType::SecurityKey => "M8 15a4 4 0 1 1 3-6.7L21 8v4h-2v2h-3v-2h-5A4 4 0 0 1 8 15z",
+        DeviceType::Fido2 | DeviceType::Platform | DeviceType::SecurityKey => {
+            "M8 15a4 4 0 1 1 3-6.7L21 8v4h-2v2h-3v-2h-5A4 4 0 0 1 8 15z"
+        }
         DeviceType::Mobile => "M8 2h8v20H8zM11 19h2",
         DeviceType::WhatsApp => "M12 3a9 9 0 0 0-7.8 13.5L3 21l4.6-1.2A9 9 0 1 0 12 3z",
         DeviceType::PingIdDesktop => "M3 4h18v12H3zM8 20h8M12 16v4",

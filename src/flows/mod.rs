@@ -131,7 +131,10 @@ mod tests {
         let refused = || refused("INVALID_OTP", "otp", None);
         let active = device("ACTIVE", serde_json::json!({ "status": "UNLOCKED" }));
         assert_eq!(after_refusal(refused(), Some(active.clone())), Ok(active), "activated after all");
-        let locked = device("ACTIVATION_REQUIRED", serde_json::json!({ "status": "LOCKED", "expiresAt": "2026-12-01T10:00:00Z" }));
+        let locked = device(
+            "ACTIVATION_REQUIRED",
+            serde_json::json!({ "status": "LOCKED", "expiresAt": "2026-12-01T10:00:00Z" }),
+        );
         let until = Some("2026-12-01T10:00:00Z".to_owned());
         assert_eq!(after_refusal(refused(), Some(locked)), Err(ApiError::DeviceLocked { until }));
         let unlocked = device("ACTIVATION_REQUIRED", serde_json::json!({ "status": "UNLOCKED" }));
@@ -152,7 +155,12 @@ mod tests {
     fn any_refusal_of_a_code_is_a_wrong_code_and_only_what_the_server_says_is_added() {
         let bare = ApiError::Server {
             status: 400,
-            body: devices_api::ErrorBody { id: "e".into(), code: "INVALID_REQUEST".into(), message: String::new(), details: vec![] },
+            body: devices_api::ErrorBody {
+                id: "e".into(),
+                code: "INVALID_REQUEST".into(),
+                message: String::new(),
+                details: vec![],
+            },
         };
         for error in [refused("INVALID_OTP", "otp", None), refused("INVALID_VALUE", "otp", None), bare] {
             assert_eq!(problem_of(error), CodeProblem::Wrong { attempts_left: None });

@@ -463,7 +463,8 @@ mod tests {
 
     #[test]
     fn keeps_device_types_and_statuses_it_does_not_name() {
-        let device: Device = serde_json::from_str(r#"{"id":"d","type":"VOICE_BOT","status":"SUSPENDED"}"#).expect("parses");
+        let device: Device =
+            serde_json::from_str(r#"{"id":"d","type":"VOICE_BOT","status":"SUSPENDED"}"#).expect("parses");
         assert_eq!(device.device_type, DeviceType::Other("VOICE_BOT".into()));
         assert_eq!(device.status, DeviceStatus::Other("SUSPENDED".into()));
         let back = serde_json::to_value(&device).expect("serializes");

@@ -16,7 +16,7 @@ async fn seed(harness: &Harness, body: Value) -> String {
 
 /// The text of the row of device `id`, and whether it offers to be made the default.
 async fn row(harness: &Harness, id: &str) -> (String, bool) {
-    let row = harness.find(By::Css(&format!("li[data-device-id='{id}']"))).await;
+    let row = harness.find(By::Css(format!("li[data-device-id='{id}']"))).await;
     let text = row.text().await.expect("text");
     let offers_default = text.contains("Make default");
     (text, offers_default)
@@ -119,7 +119,9 @@ async fn an_empty_resend_answer_and_a_repeated_activation_answered_as_new_both_f
     harness.simulator().put("faults", json!({ "loseNext": 1 })).await;
     harness.type_into("otp", &code).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
-    harness.find_with_text(By::Css("p[role='alert']"), "The service is unavailable right now. Try again shortly.").await;
+    harness
+        .find_with_text(By::Css("p[role='alert']"), "The service is unavailable right now. Try again shortly.")
+        .await;
     harness.type_into("otp", &code).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;

@@ -46,10 +46,7 @@ async fn a_person_adds_a_phone_for_text_messages() {
     harness.type_into("otp", &wrong).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness
-        .find_with_text(
-            By::Css("p[role='alert']"),
-            "That code is not right. Check the message and try again.",
-        )
+        .find_with_text(By::Css("p[role='alert']"), "That code is not right. Check the message and try again.")
         .await;
 
     harness.type_into("otp", &code).await;

@@ -27,7 +27,8 @@ struct Stack {
 impl Stack {
     async fn start(variants: Variants) -> Self {
         let mut config = Config::default();
-        let generous = mfa_enroll_proxy::Rate { per_user: 1000, per_address: 1000, window: std::time::Duration::from_secs(60) };
+        let generous =
+            mfa_enroll_proxy::Rate { per_user: 1000, per_address: 1000, window: std::time::Duration::from_secs(60) };
         config.limits = mfa_enroll_proxy::Limits {
             create: generous,
             create_phone: generous,

@@ -492,7 +492,8 @@ impl Config {
             problems.push(format!("site_dir: {} has no index.html; build the widget first", dir.display()));
         }
         for device_type in &self.allowed_types {
-            let enrollable = [DeviceType::Sms, DeviceType::Voice, DeviceType::Email, DeviceType::Totp, DeviceType::OathToken];
+            let enrollable =
+                [DeviceType::Sms, DeviceType::Voice, DeviceType::Email, DeviceType::Totp, DeviceType::OathToken];
             if !enrollable.contains(device_type) {
                 let name = device_type.as_str();
                 problems.push(format!("allowed_types: `{name}` is not SMS, VOICE, EMAIL, TOTP or OATH_TOKEN"));

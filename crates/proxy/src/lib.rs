@@ -7,6 +7,7 @@
 mod clock;
 mod config;
 mod create;
+pub mod doctor;
 mod embedded;
 mod error;
 mod extract;

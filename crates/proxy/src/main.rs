@@ -11,7 +11,7 @@ use mfa_enroll_proxy::{Config, Proxy};
 #[command(version, about = "The mfa-enroll token proxy")]
 struct Args {
     /// A TOML settings file; `MFA_ENROLL_…` environment variables override it, and these flags override both.
-    #[arg(long)]
+    #[arg(long, global = true)]
     config: Option<PathBuf>,
     /// The address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
@@ -25,6 +25,19 @@ struct Args {
     /// Check the settings, report every problem, and exit.
     #[arg(long)]
     check_config: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Check the deployment against its PingOne tenant (URLs, worker credentials and role, device policy, MFA
+    /// settings, identity), print each finding with its fix, and exit 0 only when every check holds.
+    Doctor {
+        /// A user who will use the widget: checks that the worker's role reaches them.
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -37,6 +50,11 @@ async fn main() -> ExitCode {
         config
     });
     let config = match loaded {
+        Ok(config) if let Some(Command::Doctor { user }) = &args.command => {
+            let findings = mfa_enroll_proxy::doctor::examine(&config, user.as_deref()).await;
+            print!("{}", mfa_enroll_proxy::doctor::report(&findings));
+            return if mfa_enroll_proxy::doctor::healthy(&findings) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
         Ok(config) if args.check_config => {
             let problems = config.problems();
             if !problems.is_empty() {

@@ -85,14 +85,7 @@ async fn environment_offer(
     let (policy, settings) = tokio::join!(policy, read(EnvironmentResource::MfaSettings));
     let pairable = |device_type: &DeviceType| {
         let Some(policy) = &policy else { return true };
-        let method = &policy[match device_type {
-            DeviceType::Sms => "sms",
-            DeviceType::Voice => "voice",
-            DeviceType::Email => "email",
-            DeviceType::Totp => "totp",
-            DeviceType::OathToken => "oathToken",
-            _ => return false,
-        }];
+        let method = &policy[policy_key(device_type)];
         method["enabled"] == true && method["pairingDisabled"] != true
     };
     let device_types = allowed.iter().filter(|device_type| pairable(device_type)).cloned().collect();
@@ -103,4 +96,19 @@ async fn environment_offer(
         .and_then(|settings| settings["pairing"]["maxAllowedDevices"].as_u64())
         .and_then(|maximum| u32::try_from(maximum).ok());
     (EnvironmentOffer { device_types, phone_extensions, max_allowed_devices }, answered)
+}
+
+/// The device policy's key for a device type's method; empty for a type that no policy names.
+pub(crate) fn policy_key(device_type: &DeviceType) -> &'static str {
+    match device_type {
+        DeviceType::Sms => "sms",
+        DeviceType::Voice => "voice",
+        DeviceType::Email => "email",
+        DeviceType::Totp => "totp",
+        DeviceType::OathToken => "oathToken",
+        DeviceType::WhatsApp => "whatsApp",
+        DeviceType::Fido2 | DeviceType::Platform | DeviceType::SecurityKey => "fido2",
+        DeviceType::Mobile => "mobile",
+        DeviceType::PingIdDesktop | DeviceType::Other(_) => "",
+    }
 }

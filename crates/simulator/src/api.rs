@@ -135,7 +135,12 @@ async fn issue_token(
     if form.grant_type != "client_credentials" {
         return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
     }
-    let credentials = basic_credentials(&headers).or(form.client_id.zip(form.client_secret));
+    let basic = basic_credentials(&headers);
+    let presented = if basic.is_some() { "CLIENT_SECRET_BASIC" } else { "CLIENT_SECRET_POST" };
+    if world.access.token_auth_method.as_deref().is_some_and(|method| method != presented) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    }
+    let credentials = basic.or(form.client_id.zip(form.client_secret));
     let Some((client_id, client_secret)) = credentials else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     };

@@ -65,12 +65,11 @@ impl ApiError {
 
     /// 403 `ACCESS_FAILED`: the worker's role does not let it manage this user's devices.
     pub fn insufficient_permissions() -> Self {
-        Self::new(StatusCode::FORBIDDEN, codes::ACCESS_FAILED, "You do not have access to this resource.")
-            .with_detail(
-                codes::INSUFFICIENT_PERMISSIONS,
-                None,
-                "The request could not be completed. You do not have access to this resource.",
-            )
+        Self::new(StatusCode::FORBIDDEN, codes::ACCESS_FAILED, "You do not have access to this resource.").with_detail(
+            codes::INSUFFICIENT_PERMISSIONS,
+            None,
+            "The request could not be completed. You do not have access to this resource.",
+        )
     }
 
     /// 404 `NOT_FOUND`: an unknown environment, user or device.

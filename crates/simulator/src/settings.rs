@@ -115,8 +115,11 @@ impl Policy {
     /// The policy's rules for a device type, if the type is one this simulator pairs.
     pub fn method(&self, device_type: &devices_api::DeviceType) -> Option<Method> {
         use devices_api::DeviceType as T;
-        let delivered =
-            |m: &DeliveredMethod| Method { enabled: m.enabled, pairing_disabled: m.pairing_disabled, failure: m.otp.failure };
+        let delivered = |m: &DeliveredMethod| Method {
+            enabled: m.enabled,
+            pairing_disabled: m.pairing_disabled,
+            failure: m.otp.failure,
+        };
         match device_type {
             T::Sms => Some(delivered(&self.sms)),
             T::Voice => Some(delivered(&self.voice)),
@@ -246,6 +249,9 @@ pub struct Access {
     pub worker_lacks_role: bool,
     /// Users in a population that the worker's role does not reach.
     pub users_outside_role: Vec<String>,
+    /// The worker application's token endpoint auth method, `CLIENT_SECRET_BASIC` or `CLIENT_SECRET_POST`: the other
+    /// way of presenting the secret is refused, as PingOne refuses it. Unset, both are taken.
+    pub token_auth_method: Option<String>,
 }
 
 /// Where PingOne's documentation is silent, the answer the simulator gives: each plausible variant, so that clients

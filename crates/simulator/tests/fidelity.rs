@@ -31,7 +31,10 @@ async fn row_5_a_worker_without_the_role_or_outside_the_population_gets_403() {
             sim.call(Method::DELETE, &format!("/{}", id(&device)), None, None).await,
         ] {
             assert_eq!(answer.status, StatusCode::FORBIDDEN, "{access}");
-            assert_eq!((answer.body["code"].as_str(), detail(&answer)), (Some("ACCESS_FAILED"), "INSUFFICIENT_PERMISSIONS"));
+            assert_eq!(
+                (answer.body["code"].as_str(), detail(&answer)),
+                (Some("ACCESS_FAILED"), "INSUFFICIENT_PERMISSIONS")
+            );
         }
     }
     sim.control(Method::PUT, "access", Some(json!({}))).await;
@@ -59,7 +62,8 @@ async fn row_11_a_new_environments_policy_pairs_email_only() {
 async fn rows_36_37_the_order_follows_activation_in_each_shape() {
     let sim = Sim::start().await;
     let first = id(&sim.create(json!({ "type": "EMAIL", "email": "a@example.com" })).await.body);
-    let pending = sim.create(json!({ "type": "EMAIL", "email": "b@example.com", "status": "ACTIVATION_REQUIRED" })).await;
+    let pending =
+        sim.create(json!({ "type": "EMAIL", "email": "b@example.com", "status": "ACTIVATION_REQUIRED" })).await;
     let second = id(&sim.create(json!({ "type": "EMAIL", "email": "c@example.com" })).await.body);
     let listed = sim.list("?expand=order").await.body;
     assert_eq!(listed["_embedded"]["order"], json!([{ "id": first }, { "id": second }]));
@@ -143,7 +147,10 @@ async fn a_503_carries_retry_after() {
     let sim = Sim::start().await;
     sim.control(Method::PUT, "faults", Some(json!({ "unavailableNext": 1 }))).await;
     let answer = sim.list("").await;
-    assert_eq!((answer.status, answer.headers["retry-after"].to_str().ok()), (StatusCode::SERVICE_UNAVAILABLE, Some("1")));
+    assert_eq!(
+        (answer.status, answer.headers["retry-after"].to_str().ok()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("1"))
+    );
     assert_eq!(sim.list("").await.status, StatusCode::OK);
 }
 

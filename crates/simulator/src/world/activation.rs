@@ -24,7 +24,10 @@ impl World {
         let rules = self.policy.delivered(&record.device.device_type);
         let code = random_digits(rules.otp_length);
         record.credential = Credential::Delivered {
-            pending: Some(PendingOtp { code: code.clone(), expires_at: now + Duration::seconds(rules.life_time.seconds()) }),
+            pending: Some(PendingOtp {
+                code: code.clone(),
+                expires_at: now + Duration::seconds(rules.life_time.seconds()),
+            }),
         };
         record.failures = 0;
         if !test_mode {
@@ -43,7 +46,12 @@ impl World {
 
     /// Whether one more code may be sent to this user on this channel today: PingOne's licence allows a number of
     /// SMS and of email messages per user and UTC day, resends included (voice too, as a variant).
-    pub(super) fn check_quota(&self, user_id: &str, device_type: &DeviceType, now: OffsetDateTime) -> Result<(), ApiError> {
+    pub(super) fn check_quota(
+        &self,
+        user_id: &str,
+        device_type: &DeviceType,
+        now: OffsetDateTime,
+    ) -> Result<(), ApiError> {
         if *device_type == DeviceType::Voice && !self.variants.quota_counts_voice {
             return Ok(());
         }
@@ -194,10 +202,14 @@ pub(super) fn unlocked() -> Lock {
 
 /// Why a code was refused.
 enum Refused {
-    Wrong { remaining: u32 },
+    Wrong {
+        remaining: u32,
+    },
     /// The sent code has expired or was spent, or the authenticator app's secret is past its 30 minutes.
     Expired,
-    Locked { until: OffsetDateTime },
+    Locked {
+        until: OffsetDateTime,
+    },
 }
 
 /// The refusal of a code as the variant words it.

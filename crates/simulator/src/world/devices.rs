@@ -513,7 +513,11 @@ mod tests {
         create(&mut world, &user, DeviceType::Email, None);
         assert_eq!(world.counted_devices(&user), 2, "pending devices do not count; blocked ones do");
         create(&mut world, &user, DeviceType::Email, None);
-        let request = NewDevice { device_type: Some(DeviceType::Email), email: Some("a@example.com".into()), ..NewDevice::default() };
+        let request = NewDevice {
+            device_type: Some(DeviceType::Email),
+            email: Some("a@example.com".into()),
+            ..NewDevice::default()
+        };
         let refused = world.create_device(&user, request).expect_err("at the limit");
         assert_eq!(refused.code(), "LIMIT_EXCEEDED");
         assert_eq!(refused.inner()["maximumAllowed"], 3);
@@ -567,7 +571,10 @@ mod tests {
             phone: Some("+1.512.520.1234".into()),
             ..NewDevice::default()
         };
-        assert_eq!(world.create_device(&user, request).expect("created").device.phone.as_deref(), Some("+1.512.520.1234"));
+        assert_eq!(
+            world.create_device(&user, request).expect("created").device.phone.as_deref(),
+            Some("+1.512.520.1234")
+        );
     }
 
     #[test]
