@@ -158,7 +158,8 @@ pub fn App(props: &AppProps) -> Html {
     let types = loaded.map(|config| offered(&config.device_types, props.types.as_deref()));
     let shown = catalogue.is_some() && matches!(manager.list, Listing::Loaded(_));
     use_ready_event(client.clone(), types.clone().filter(|_| shown));
-    let enrolling = use_state(|| None::<DeviceType>);
+    // The type being added, and the device that waits for activation when the flow finishes one.
+    let enrolling = use_state(|| None::<(DeviceType, Option<Device>)>);
     let notice = use_state(|| None::<&'static str>);
 
     let Some(messages) = catalogue else {
@@ -172,7 +173,15 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             notice.set(None);
             dispatch.dispatch(ManagerAction::Dismiss);
-            enrolling.set(Some(device_type.clone()));
+            enrolling.set(Some((device_type.clone(), None)));
+        })
+    };
+    let on_finish = {
+        let (enrolling, notice, dispatch) = (enrolling.clone(), notice.clone(), manager.dispatcher());
+        Callback::from(move |device: Device| {
+            notice.set(None);
+            dispatch.dispatch(ManagerAction::Dismiss);
+            enrolling.set(Some((device.device_type.clone(), Some(device))));
         })
     };
     let on_finished = {
@@ -204,7 +213,7 @@ pub fn App(props: &AppProps) -> Html {
 
     let list = match &manager.list {
         Listing::Loading => html! { <p>{ messages.loading_devices() }</p> },
-        Listing::Loaded(_) => device_list(&manager, &on_manage, &scope),
+        Listing::Loaded(_) => device_list(&manager, &on_manage, &on_finish, &scope),
         Listing::Failed(error) => html! {
             <>
                 <Refusal error={error.clone()} />
@@ -221,7 +230,7 @@ pub fn App(props: &AppProps) -> Html {
         (None, _) => "",
     };
     let open = match (&*enrolling, &*config) {
-        (Some(device_type), Load::Ready(config)) => flow_for(device_type, messages).map(|(_, host)| {
+        (Some((device_type, pending)), Load::Ready(config)) => flow_for(device_type, messages).map(|(_, host)| {
             let settings = FlowSettings {
                 issuer: props.issuer.clone().or_else(|| config.issuer.clone().map(AttrValue::from)),
                 resend_seconds: config.resend_cooldown_seconds.unwrap_or(DEFAULT_RESEND_SECONDS),
@@ -233,6 +242,7 @@ pub fn App(props: &AppProps) -> Html {
                 client: client.clone(),
                 settings: Rc::new(settings),
                 on_finished,
+                pending: pending.clone(),
             })
         }),
         _ => None,

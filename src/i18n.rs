@@ -107,6 +107,8 @@ catalogue! {
     whatsapp: "WhatsApp",
     pingid_desktop: "PingID desktop app",
     blocked: "Blocked by your administrator.",
+    finish: "Finish setting up",
+    start_again: "Start again",
     hardware_token: "Hardware token",
     add_hardware_token: "Add hardware token",
     oath_heading: "Add a hardware token",

@@ -180,7 +180,7 @@ mod delivered_and_list {
     #[component]
     fn List(props: &ListProps) -> Html {
         let scope = Scope { messages: &EN, id_prefix: "list".into() };
-        device_list(&props.manager, &Callback::from(|_: ManagerAction| ()), &scope)
+        device_list(&props.manager, &Callback::from(|_: ManagerAction| ()), &Callback::from(|_: Device| ()), &scope)
     }
 
     fn device(json: serde_json::Value) -> Device {

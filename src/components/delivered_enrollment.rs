@@ -19,10 +19,11 @@ use crate::i18n;
 #[component]
 pub fn AddDelivered(props: &EnrollmentProps) -> Html {
     let channel = Channel::of(&props.device_type).unwrap_or(Channel::Sms);
-    let settings = props.settings.clone();
+    let (settings, pending) = (props.settings.clone(), props.pending.clone());
     // The region is worked out once, when the flow starts, not at every render of the widget.
-    let flow = use_reducer(move || {
-        DeliveredFlow::new(channel, settings.resend_seconds, countries::region_of(&settings.locale))
+    let flow = use_reducer(move || match &pending {
+        Some(device) => DeliveredFlow::resume(channel, settings.resend_seconds, device),
+        None => DeliveredFlow::new(channel, settings.resend_seconds, countries::region_of(&settings.locale)),
     });
     let client = props.client.clone();
     use_requests(&flow, flow.pending_request(), move |request| async move {

@@ -54,7 +54,13 @@ pub fn use_device_manager(client: Rc<Client>) -> UseReducerHandle<DeviceManager>
 
 /// The list as the manager has it: a view function of the root's, which holds the manager (a component of its own
 /// would cost the widget most of a kilobyte for no state of its own).
-pub fn device_list(manager: &DeviceManager, on_action: &Callback<ManagerAction>, scope: &Scope) -> Html {
+/// `on_finish` takes a device that waits for activation to the flow that finishes it.
+pub fn device_list(
+    manager: &DeviceManager,
+    on_action: &Callback<ManagerAction>,
+    on_finish: &Callback<Device>,
+    scope: &Scope,
+) -> Html {
     let messages = scope.messages;
     if manager.devices().is_empty() {
         return html! { <p class="mfa-empty">{ messages.no_devices() }</p> };
@@ -64,7 +70,7 @@ pub fn device_list(manager: &DeviceManager, on_action: &Callback<ManagerAction>,
         <ul class="mfa-devices" part="devices">
             { for manager.devices().iter().map(|device| {
                 let row = Row { device, is_default: default_id == Some(device.id.as_str()), task: &manager.task };
-                device_row(row, on_action, scope)
+                device_row(row, on_action, on_finish, scope)
             }) }
         </ul>
     }
@@ -78,7 +84,12 @@ struct Row<'a> {
 }
 
 /// A device's row: a view of the list's own, so that the list alone holds the rows' callbacks.
-fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope) -> Html {
+fn device_row(
+    props: Row<'_>,
+    on_action: &Callback<ManagerAction>,
+    on_finish: &Callback<Device>,
+    scope: &Scope,
+) -> Html {
     let device = props.device;
     let messages = scope.messages;
     let nickname_id = scope.id(&format!("nickname-{}", device.id));
@@ -98,6 +109,14 @@ fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope
         None => messages.device_locked_short().to_owned(),
     });
     let busy = matches!(props.task, Task::SavingName { .. } | Task::Removing { .. } | Task::MakingDefault { .. });
+    // A device left waiting (a tab closed mid-way) is finished from here: a new code, or a new authenticator app,
+    // whose secret cannot be shown again.
+    let finish = match device.device_type {
+        _ if device.status != DeviceStatus::ActivationRequired => None,
+        DeviceType::Totp => Some(messages.start_again()),
+        DeviceType::Sms | DeviceType::Voice | DeviceType::Email | DeviceType::OathToken => Some(messages.finish()),
+        _ => None,
+    };
     let mine = |id: &str| id == device.id;
     let inline = match &props.task {
         Task::Renaming { device_id, typed, .. } | Task::SavingName { device_id, typed } if mine(device_id) => {
@@ -169,6 +188,10 @@ fn device_row(props: Row<'_>, on_action: &Callback<ManagerAction>, scope: &Scope
                 <span class="mfa-device-lock">{ lock }</span>
             }
             <span class="mfa-device-actions">
+                if let Some(finish) = finish {
+                    <button type="button" onclick={on_finish.reform({ let device = device.clone(); move |_| device.clone() })}
+                        disabled={busy} aria-label={format!("{finish} {name}")}>{ finish }</button>
+                }
                 <button type="button" onclick={emit(ManagerAction::StartRename(device.id.clone()))} disabled={busy}
                     aria-label={format!("{} {name}", messages.rename())}>{ messages.rename() }</button>
                 if device.status == DeviceStatus::Active && !blocked && !props.is_default {

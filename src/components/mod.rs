@@ -27,6 +27,9 @@ pub struct EnrollmentProps {
     pub settings: Rc<FlowSettings>,
     /// Called once when the flow ends, with the activated device or `None` when the person cancelled.
     pub on_finished: Callback<Option<Device>>,
+    /// A device made earlier and still waiting for activation, which the flow finishes (an authenticator app,
+    /// whose secret cannot be shown again, is replaced by a new one).
+    pub pending: Option<Device>,
 }
 
 /// Compared by identity: the root makes the settings and the callback anew at each of its renders, so a host renders
@@ -34,6 +37,7 @@ pub struct EnrollmentProps {
 impl PartialEq for EnrollmentProps {
     fn eq(&self, other: &Self) -> bool {
         self.device_type == other.device_type
+            && self.pending == other.pending
             && Rc::ptr_eq(&self.client, &other.client)
             && Rc::ptr_eq(&self.settings, &other.settings)
             && self.on_finished == other.on_finished

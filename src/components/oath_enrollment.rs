@@ -15,7 +15,8 @@ use crate::i18n;
 /// Runs the requests that an [`OathFlow`] waits for.
 #[component]
 pub fn AddHardwareToken(props: &EnrollmentProps) -> Html {
-    let flow = use_reducer(OathFlow::default);
+    let pending = props.pending.clone();
+    let flow = use_reducer(move || pending.as_ref().map_or_else(OathFlow::default, OathFlow::resume));
     let client = props.client.clone();
     use_requests(&flow, flow.pending_request(), move |request| async move {
         match request {

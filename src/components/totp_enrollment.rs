@@ -20,10 +20,14 @@ use crate::qr::{self, QrDrawing};
 #[component]
 pub fn AddAuthenticatorApp(props: &EnrollmentProps) -> Html {
     let flow = use_reducer(TotpFlow::default);
-    let client = props.client.clone();
+    let (client, replaced) = (props.client.clone(), props.pending.clone());
     use_requests(&flow, flow.pending_request(), move |request| async move {
         match request {
             TotpRequest::Create => {
+                // An app that was never activated is replaced: its secret cannot be shown again.
+                if let Some(replaced) = &replaced {
+                    client.delete_device(&replaced.id).await.ok();
+                }
                 TotpAction::Created(client.create_device(&CreateDevice::of_type(DeviceType::Totp)).await)
             }
             TotpRequest::Activate { device_id, otp } => {

@@ -156,6 +156,18 @@ impl DeliveredFlow {
         Self { channel, step: DeliveredStep::EnterAddress(entry), resend_seconds }
     }
 
+    /// A flow that finishes `device`, made earlier and still waiting for its code: a new code is sent first.
+    pub fn resume(channel: Channel, resend_seconds: u32, device: &Device) -> Self {
+        let entry = CodeEntry {
+            sent_to: masked_destination(device).unwrap_or_default(),
+            device_id: device.id.clone(),
+            code: String::new(),
+            problem: None,
+            resend_in: 0,
+        };
+        Self { channel, step: DeliveredStep::Resending(entry), resend_seconds }
+    }
+
     /// The flow's end, once reached: the activated device, or `None` when the person cancelled.
     pub fn finished(&self) -> Option<Option<Device>> {
         match &self.step {
@@ -315,6 +327,19 @@ mod tests {
             DeliveredStep::AwaitingCode(entry) => entry.clone(),
             other => panic!("expected AwaitingCode, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_pending_device_is_finished_with_a_new_code_and_nothing_new_is_made() {
+        let pending = device(Channel::Sms);
+        let flow = DeliveredFlow::resume(Channel::Sms, 30, &pending);
+        assert_eq!(flow.pending_request(), Some(DeliveredRequest::Resend { device_id: pending.id.clone() }));
+        let flow = flow.next(DeliveredAction::Resent(Ok(())));
+        assert_eq!(entry(&flow).sent_to, "•••• 1234");
+        assert_eq!(entry(&flow).resend_in, 30, "the countdown starts with the new code");
+        let flow = flow.next(DeliveredAction::CodeChanged("123456".into())).next(DeliveredAction::SubmitCode);
+        let activate = DeliveredRequest::Activate { device_id: pending.id.clone(), otp: "123456".into() };
+        assert_eq!(flow.pending_request(), Some(activate));
     }
 
     #[test]

@@ -84,6 +84,12 @@ impl Default for OathFlow {
 }
 
 impl OathFlow {
+    /// A flow that finishes `device`, paired earlier and still waiting for the token's code.
+    pub fn resume(device: &Device) -> Self {
+        let code = OathCode { device_id: device.id.clone(), code: String::new(), problem: None, resyncing: false };
+        Self { step: OathStep::AwaitingCode(code) }
+    }
+
     /// The flow's end, once reached: the activated device, or `None` when the person cancelled.
     pub fn finished(&self) -> Option<Option<Device>> {
         match &self.step {
@@ -190,6 +196,13 @@ mod tests {
 
     fn submitted(flow: OathFlow, code: &str) -> OathFlow {
         flow.next(OathAction::CodeChanged(code.into())).next(OathAction::SubmitCode)
+    }
+
+    #[test]
+    fn a_pending_token_is_finished_with_its_code() {
+        let flow = submitted(OathFlow::resume(&device()), "123456");
+        let activate = OathRequest::Activate { device_id: ID.into(), otp: "123456".into(), resync: true };
+        assert_eq!(flow.pending_request(), Some(activate));
     }
 
     #[test]

@@ -54,3 +54,40 @@ async fn a_drifted_hardware_token_is_paired_with_its_next_code() {
     assert!(errors.iter().all(|detail| detail.as_object().is_some_and(|fields| fields.len() == 3)), "{errors:?}");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_and_an_authenticator_app_left_waiting_are_finished_or_started_again_from_the_list() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add hardware token").await.click().await.expect("click");
+    harness.type_into("serial", SERIAL).await;
+    harness.find_with_text(By::Css("button"), "Continue").await.click().await.expect("click");
+    harness.find_with_text(By::Css("label"), "Code on the token").await;
+    harness.driver.refresh().await.expect("reloaded");
+    harness.find_with_text(By::Css("button"), "Add authenticator app").await.click().await.expect("click");
+    let first_secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text");
+    harness.driver.refresh().await.expect("reloaded");
+
+    // The token: its next code finishes it.
+    harness.find(By::Css("button[aria-label='Finish setting up Hardware token']")).await.click().await.expect("click");
+    harness.type_into("otp", &hotp_at(SECRET, 0, 6)).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+
+    // The app: its secret cannot be shown again, so it starts again with a new one, and the old one is gone.
+    harness.find(By::Css("button[aria-label='Start again Authenticator app']")).await.click().await.expect("click");
+    let secret = harness.find(By::Css(".mfa-secret-value")).await.text().await.expect("text");
+    assert_ne!(secret, first_secret, "a new secret");
+    harness.type_into("otp", &e2e::totp_now(&secret.replace(' ', ""))).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Authenticator app added.").await;
+    let devices = harness.devices().await;
+    let statuses: Vec<&str> = devices["_embedded"]["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .filter_map(|device| device["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["ACTIVE", "ACTIVE"], "two active devices and nothing left waiting");
+    harness.stop().await;
+}

@@ -216,3 +216,32 @@ async fn sending_again_after_a_lost_answer_sends_one_code_and_makes_one_device()
     assert_eq!(devices["_embedded"]["devices"].as_array().map(Vec::len), Some(1), "one device: {devices}");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_message_left_waiting_by_a_reload_is_finished_from_the_list() {
+    let harness = Harness::start().await;
+    harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
+    harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
+    harness.type_into("address", "+1 512 520 1234").await;
+    harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
+
+    // The tab is reloaded before the code is typed: the device waits in the list.
+    harness.driver.refresh().await.expect("reloaded");
+    harness.find_with_text(By::Css(".mfa-device-status"), "Not yet activated").await;
+    let finish = harness.find(By::Css("button[aria-label='Finish setting up Text message']")).await;
+    finish.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
+    let code = e2e::eventually("a new code is sent", async || {
+        let sent = harness.simulator().outbox(None).await;
+        (sent.len() == 2).then(|| sent[1]["otp"].as_str().expect("a code").to_owned())
+    })
+    .await;
+    harness.type_into("otp", &code).await;
+    harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
+    harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
+    harness.find_with_text(By::Css(".mfa-device-status"), "Active").await;
+    let devices = harness.devices().await;
+    assert_eq!(devices["_embedded"]["devices"].as_array().expect("devices").len(), 1, "finished, not made again");
+    harness.stop().await;
+}
