@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod lenient;
 #[cfg(feature = "server")]
+pub mod recording;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod validate;
 

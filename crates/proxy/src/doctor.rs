@@ -193,25 +193,8 @@ impl<'a> Tenant<'a> {
     }
 
     async fn token(&self, token_url: &str, auth: TokenAuth) -> Result<String, TokenProblem> {
-        let secret = self.pingone.client_secret.expose_secret();
-        let request = self.http.post(token_url);
-        let request = match auth {
-            TokenAuth::Basic => {
-                request.basic_auth(&self.pingone.client_id, Some(secret)).form(&[("grant_type", "client_credentials")])
-            }
-            TokenAuth::Post => request.form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.pingone.client_id.as_str()),
-                ("client_secret", secret),
-            ]),
-        };
-        let response =
-            request.send().await.map_err(|error| TokenProblem::Unreachable(error.without_url().to_string()))?;
-        if !response.status().is_success() {
-            return Err(TokenProblem::Answered(response.status().as_u16()));
-        }
-        let body: Value = response.json().await.map_err(|_| TokenProblem::Answered(200))?;
-        body["access_token"].as_str().map(str::to_owned).ok_or(TokenProblem::Answered(200))
+        worker_token(&self.http, token_url, &self.pingone.client_id, self.pingone.client_secret.expose_secret(), auth)
+            .await
     }
 
     async fn get(&self, token: &str, url: &str) -> Result<(u16, Value), String> {
@@ -363,9 +346,32 @@ impl<'a> Tenant<'a> {
     }
 }
 
-enum TokenProblem {
+pub(crate) enum TokenProblem {
     Unreachable(String),
     Answered(u16),
+}
+
+/// A worker token from `token_url`, the secret presented as `auth` says.
+pub(crate) async fn worker_token(
+    http: &reqwest::Client,
+    token_url: &str,
+    client_id: &str,
+    secret: &str,
+    auth: TokenAuth,
+) -> Result<String, TokenProblem> {
+    let request = http.post(token_url);
+    let request = match auth {
+        TokenAuth::Basic => request.basic_auth(client_id, Some(secret)).form(&[("grant_type", "client_credentials")]),
+        TokenAuth::Post => {
+            request.form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
+        }
+    };
+    let response = request.send().await.map_err(|error| TokenProblem::Unreachable(error.without_url().to_string()))?;
+    if !response.status().is_success() {
+        return Err(TokenProblem::Answered(response.status().as_u16()));
+    }
+    let body: Value = response.json().await.map_err(|_| TokenProblem::Answered(200))?;
+    body["access_token"].as_str().map(str::to_owned).ok_or(TokenProblem::Answered(200))
 }
 
 /// The person's identity: with `bearer`, the keys are reachable and the issuer names this environment.

@@ -16,6 +16,7 @@ mod identity;
 mod limits;
 mod observe;
 mod offer;
+pub mod record;
 mod routes;
 mod upstream;
 

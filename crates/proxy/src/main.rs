@@ -38,6 +38,21 @@ enum Command {
         #[arg(long)]
         user: Option<String>,
     },
+    /// Run the probes of PingOne's undocumented behaviours against the tenant with a disposable test user (who must
+    /// have no devices), and write its answers, redacted, to a file that the simulator replays. Nothing is sent or
+    /// charged (`testMode`), and everything made is removed.
+    Record {
+        /// The disposable test user's id.
+        #[arg(long)]
+        user: String,
+        /// Where to write the recording (JSON).
+        #[arg(long)]
+        out: PathBuf,
+        /// A second worker application without a role over the user, for the probe of PingOne's 403; its secret
+        /// comes from `MFA_ENROLL_SECOND_CLIENT_SECRET`.
+        #[arg(long)]
+        second_client_id: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -54,6 +69,27 @@ async fn main() -> ExitCode {
             let findings = mfa_enroll_proxy::doctor::examine(&config, user.as_deref()).await;
             print!("{}", mfa_enroll_proxy::doctor::report(&findings));
             return if mfa_enroll_proxy::doctor::healthy(&findings) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+        Ok(config) if let Some(Command::Record { user, out, second_client_id }) = &args.command => {
+            let second = second_client_id.as_ref().map(|client_id| mfa_enroll_proxy::record::SecondWorker {
+                client_id: client_id.clone(),
+                client_secret: std::env::var("MFA_ENROLL_SECOND_CLIENT_SECRET").unwrap_or_default(),
+            });
+            let recorded = mfa_enroll_proxy::record::record(&config, user, second.as_ref()).await;
+            let written = recorded.and_then(|recording| {
+                let text = serde_json::to_string_pretty(&recording).map_err(|e| e.to_string())?;
+                std::fs::write(out, text + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))
+            });
+            return match written {
+                Ok(()) => {
+                    println!("recorded to {}", out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(problem) => {
+                    eprintln!("{problem}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         Ok(config) if args.check_config => {
             let problems = config.problems();

@@ -31,6 +31,10 @@ struct Args {
     /// How long new worker tokens live, in seconds.
     #[arg(long)]
     token_lifetime_seconds: Option<i64>,
+    /// A tenant's answers as `mfa-enroll-proxy record` wrote them: the simulator answers as that tenant did where
+    /// PingOne's documentation is silent.
+    #[arg(long)]
+    recording: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -46,6 +50,12 @@ async fn main() -> Result<(), String> {
     faults.drop_rate = args.drop_rate.unwrap_or(faults.drop_rate);
     faults.requests_per_second = args.requests_per_second.unwrap_or(faults.requests_per_second);
     faults.token_lifetime_seconds = args.token_lifetime_seconds.unwrap_or(faults.token_lifetime_seconds);
+    if let Some(path) = &args.recording {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let recording =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not a recording: {e}", path.display()))?;
+        fixture.variants = pingone_simulator::settings::Variants::from_recording(&recording);
+    }
     let simulator =
         Simulator::new(fixture).map_err(|problems| format!("invalid fixture:\n  {}", problems.join("\n  ")))?;
     let listener = tokio::net::TcpListener::bind(args.listen)

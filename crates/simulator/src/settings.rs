@@ -3,6 +3,7 @@
 //! that answer where PingOne's documentation is silent. Each has PingOne's default where PingOne documents one, and
 //! can be set in the fixture or through the control API.
 
+use devices_api::codes;
 use serde::{Deserialize, Serialize};
 
 /// The device authentication policy, in PingOne's field names: each method's `enabled` and `pairingDisabled`, and
@@ -321,6 +322,50 @@ pub enum ActiveActivation {
 }
 
 impl Variants {
+    /// The variants that a tenant's recorded answers show (`mfa-enroll-proxy record`); each that the recording
+    /// does not decide keeps its default.
+    pub fn from_recording(recording: &devices_api::recording::Recording) -> Self {
+        let mut variants = Self::default();
+        // The first answer of a probe to a request of this method and content type.
+        let answer = |probe: &str, method: &str, content_type: Option<&str>| {
+            let asked = |exchange: &&devices_api::recording::Exchange| {
+                exchange.method == method
+                    && content_type.is_none_or(|wanted| exchange.content_type.as_deref() == Some(wanted))
+            };
+            let exchange = recording.probe(probe).find(asked)?;
+            Some((exchange.status, exchange.response.clone().unwrap_or(serde_json::Value::Null)))
+        };
+        if let Some((200, list)) = answer("order", "GET", None) {
+            variants.order = match (&list["_embedded"]["order"], &list["order"]) {
+                (serde_json::Value::Array(items), _) if items.iter().all(serde_json::Value::is_string) => {
+                    OrderShape::Strings
+                }
+                (serde_json::Value::Array(_), _) => OrderShape::Objects,
+                (_, serde_json::Value::Array(_)) => OrderShape::TopLevel,
+                _ => OrderShape::Absent,
+            };
+        }
+        if let Some((400, refusal)) = answer("wrong codes", "POST", Some(devices_api::CONTENT_TYPE_ACTIVATE)) {
+            let detail = &refusal["details"][0];
+            variants.code_refusal = match detail["code"].as_str() {
+                Some(codes::INVALID_OTP) if detail["innerError"]["remainingAttempts"].is_number() => {
+                    CodeRefusal::Detailed
+                }
+                Some(codes::INVALID_OTP) => CodeRefusal::InvalidOtp,
+                Some(codes::INVALID_VALUE) => CodeRefusal::InvalidValue,
+                _ => CodeRefusal::Bare,
+            };
+        }
+        if let Some((status, _)) = answer("resend", "POST", None) {
+            variants.resend_answer = if status == 204 { ResendAnswer::Empty } else { ResendAnswer::Device };
+        }
+        if let Some((status, _)) = answer("active activation", "POST", None) {
+            variants.active_activation =
+                if status == 200 { ActiveActivation::Device } else { ActiveActivation::Refused };
+        }
+        variants
+    }
+
     /// The default and, for each setting, each other value: what a client's tests run against.
     pub fn each() -> Vec<(&'static str, Self)> {
         let default = Self::default();

@@ -229,7 +229,7 @@ impl World {
             }
             _ => unreachable!("the policy has no method for other types"),
         };
-        let mut record = DeviceRecord { device, credential, failures: 0, created: now };
+        let mut record = DeviceRecord { device, credential, failures: 0, created: now, test_mode: request.test_mode };
         let mut test_otp = None;
         if status == DeviceStatus::ActivationRequired && delivered {
             let code = self.deliver_code(&mut record, user_id, now, request.test_mode);
@@ -254,7 +254,8 @@ impl World {
         let mut device = new_device(&seed.device_type, seed.status, &self.environment_id, user_id, now, seed.nickname);
         device.phone = seed.phone;
         device.email = seed.email;
-        let record = DeviceRecord { device, credential: Credential::Seeded, failures: 0, created: now };
+        let record =
+            DeviceRecord { device, credential: Credential::Seeded, failures: 0, created: now, test_mode: false };
         let id = record.device.id.clone();
         self.devices.push(record);
         if seed.blocked {

@@ -56,6 +56,8 @@ struct DeviceRecord {
     credential: Credential,
     failures: u32,
     created: OffsetDateTime,
+    /// Made with `testMode`: its codes, resent ones too, are never delivered.
+    test_mode: bool,
 }
 
 /// What an OTP is checked against.
