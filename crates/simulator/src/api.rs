@@ -28,12 +28,14 @@ const DEVICE: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/
 const NICKNAME: &str = "/v1/environments/{environment_id}/users/{user_id}/devices/{device_id}/nickname";
 const MFA_SETTINGS: &str = "/v1/environments/{environment_id}/mfaSettings";
 const POLICY: &str = "/v1/environments/{environment_id}/deviceAuthenticationPolicies/{policy_id}";
+/// Removes a user's order (`POST` as the docs show it, `DELETE` as the SDK's description has it): 204.
+const REMOVE_ORDER: &str = "application/vnd.pingidentity.devices.order.remove+json";
 
 pub fn routes(simulator: Simulator) -> Router<Simulator> {
     Router::new()
         .route("/{environment_id}/as/token", post(issue_token))
         .route("/{environment_id}/as/jwks", get(jwks))
-        .route(DEVICES, get(list_devices).post(devices_action))
+        .route(DEVICES, get(list_devices).post(devices_action).delete(remove_order))
         .route(DEVICE, get(read_device).post(device_action).delete(delete_device))
         .route(NICKNAME, put(rename_device))
         .route(MFA_SETTINGS, get(read_mfa_settings))
@@ -300,13 +302,36 @@ fn parse_filter(filter: &str) -> Result<ListFilter, ApiError> {
     }
 }
 
-/// `POST …/devices`: create (`application/json`) or set the order (`…devices.reorder+json`).
+fn is_remove_order(headers: &HeaderMap) -> bool {
+    devices_api::media_type(content_type(headers)).eq_ignore_ascii_case(REMOVE_ORDER)
+}
+
+/// `POST` or `DELETE …/devices` with the remove-order content type: the user has no order until the next
+/// activation or reorder.
+async fn remove_order(
+    State(sim): State<Simulator>,
+    Path(path): Path<UserPath>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    if !is_remove_order(&headers) {
+        return Err(ApiError::unsupported_media_type());
+    }
+    sim.world().remove_order(&path.user_id)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST …/devices`: create (`application/json`), set the order (`…devices.reorder+json`) or remove it
+/// (`…devices.order.remove+json`).
 async fn devices_action(
     State(sim): State<Simulator>,
     Path(path): Path<UserPath>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    if is_remove_order(&headers) {
+        return remove_order(State(sim), Path(path), headers).await.map(IntoResponse::into_response);
+    }
     authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
     match DevicesPost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
         DevicesPost::Create => {

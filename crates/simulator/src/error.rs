@@ -53,14 +53,14 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, codes::INVALID_REQUEST, message)
     }
 
-    /// 401 `ACCESS_FAILED`: no token, an unknown one or an expired one.
+    /// 401 `ACCESS_FAILED`: no token, an unknown one or an expired one, in the words of a body seen from PingOne.
     pub fn invalid_token() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            codes::ACCESS_FAILED,
-            "The request could not be completed. Access token is invalid or expired.",
-        )
-        .with_detail(codes::INVALID_TOKEN, Some("Authorization"), "The access token is invalid or expired.")
+        Self::new(StatusCode::UNAUTHORIZED, codes::ACCESS_FAILED, "You do not have access to this resource.")
+            .with_detail(
+                codes::INVALID_TOKEN,
+                Some("Authentication Credentials"),
+                "The authorization token is either missing or invalid, or it has expired.",
+            )
     }
 
     /// 403 `ACCESS_FAILED`: the worker's role does not let it manage this user's devices.

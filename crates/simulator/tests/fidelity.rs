@@ -171,3 +171,29 @@ async fn rows_28_31_resend_and_repeated_activation_answer_in_each_variant() {
     let again = sim.activate(&path[1..], json!({ "otp": code })).await;
     assert_eq!((again.status, again.body["status"].as_str()), (StatusCode::OK, Some("ACTIVE")));
 }
+
+/// Row 40: the order can be removed, by `POST` (as the docs show) or `DELETE` (as the SDK's description has it).
+#[tokio::test]
+async fn row_40_an_order_is_removed_with_its_content_type() {
+    const REMOVE: &str = "application/vnd.pingidentity.devices.order.remove+json";
+    let sim = Sim::start().await;
+    sim.create(json!({ "type": "EMAIL", "email": "a@example.com" })).await;
+    for method in [Method::POST, Method::DELETE] {
+        let removed = sim.call(method.clone(), "", Some(REMOVE), None).await;
+        assert_eq!(removed.status, StatusCode::NO_CONTENT, "{method}");
+        assert_eq!(sim.list("?expand=order").await.body["_embedded"]["order"], json!([]), "{method}");
+    }
+    let other = sim.call(Method::DELETE, "", Some("application/json"), None).await;
+    assert_eq!(other.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "a DELETE of the list does nothing else");
+}
+
+/// Row 4: the 401 body in the words of one seen from PingOne.
+#[tokio::test]
+async fn row_4_an_expired_worker_token_is_refused_in_pingones_words() {
+    let sim = Sim::start().await;
+    let refused = Sim { token: "expired".into(), ..sim }.list("").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.body["code"], "ACCESS_FAILED");
+    assert_eq!(refused.body["details"][0]["code"], "INVALID_TOKEN");
+    assert_eq!(refused.body["details"][0]["target"], "Authentication Credentials");
+}

@@ -103,6 +103,13 @@ impl World {
             .collect())
     }
 
+    /// Removes a user's order: no device is the default until the next activation or reorder.
+    pub fn remove_order(&mut self, user_id: &str) -> Result<(), ApiError> {
+        self.user(user_id)?;
+        self.orders.remove(user_id);
+        Ok(())
+    }
+
     /// The ids of a user's ordered devices, default first; empty before the first activation.
     pub fn order(&self, user_id: &str) -> Vec<String> {
         self.orders.get(user_id).cloned().unwrap_or_default()
