@@ -52,6 +52,13 @@ enum Command {
         /// comes from `MFA_ENROLL_SECOND_CLIENT_SECRET`.
         #[arg(long)]
         second_client_id: Option<String>,
+        /// Also probe what time ends (a sent code past its life, an authenticator app's secret past its 30
+        /// minutes), waiting this many minutes: 31 covers PingOne's defaults.
+        #[arg(long)]
+        wait_minutes: Option<u64>,
+        /// Also read the user's devices until the tenant answers 429 (at most 300 reads), to record its body.
+        #[arg(long)]
+        trip_rate_limit: bool,
     },
 }
 
@@ -70,12 +77,21 @@ async fn main() -> ExitCode {
             print!("{}", mfa_enroll_proxy::doctor::report(&findings));
             return if mfa_enroll_proxy::doctor::healthy(&findings) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
-        Ok(config) if let Some(Command::Record { user, out, second_client_id }) = &args.command => {
+        Ok(config)
+            if let Some(Command::Record { user, out, second_client_id, wait_minutes, trip_rate_limit }) =
+                &args.command =>
+        {
             let second = second_client_id.as_ref().map(|client_id| mfa_enroll_proxy::record::SecondWorker {
                 client_id: client_id.clone(),
                 client_secret: std::env::var("MFA_ENROLL_SECOND_CLIENT_SECRET").unwrap_or_default(),
             });
-            let recorded = mfa_enroll_proxy::record::record(&config, user, second.as_ref()).await;
+            let probes = mfa_enroll_proxy::record::Probes {
+                second: second.as_ref(),
+                wait: wait_minutes.map(|minutes| std::time::Duration::from_secs(minutes * 60)),
+                trip_rate_limit: *trip_rate_limit,
+            };
+            let sleep = async |duration| tokio::time::sleep(duration).await;
+            let recorded = mfa_enroll_proxy::record::record(&config, user, &probes, sleep).await;
             let written = recorded.and_then(|recording| {
                 let text = serde_json::to_string_pretty(&recording).map_err(|e| e.to_string())?;
                 std::fs::write(out, text + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))

@@ -5,6 +5,8 @@
 
 use devices_api::recording::{Exchange, Recording};
 use devices_api::{CONTENT_TYPE_ACTIVATE, CONTENT_TYPE_JSON, CONTENT_TYPE_REORDER, CONTENT_TYPE_SEND_ACTIVATION_CODE};
+use std::time::Duration;
+
 use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -21,8 +23,30 @@ pub struct SecondWorker {
     pub client_secret: String,
 }
 
-/// Runs every probe against the tenant in `config` with the disposable user `user`.
-pub async fn record(config: &Config, user: &str, second: Option<&SecondWorker>) -> Result<Recording, String> {
+/// The probes beyond the quick ones, each of which an operator turns on.
+#[derive(Default)]
+pub struct Probes<'a> {
+    /// A second worker application without a role over the user: PingOne's 403.
+    pub second: Option<&'a SecondWorker>,
+    /// How long to wait for what time ends (31 minutes covers PingOne's 30): a sent code after its life, and an
+    /// authenticator app's secret after its 30 minutes. `None` skips them.
+    pub wait: Option<Duration>,
+    /// Reads the user's devices, at most [`RATE_PROBE_READS`] times as fast as the tenant answers, to see a 429's
+    /// `Retry-After` and body. It spends the tenant's request allowance.
+    pub trip_rate_limit: bool,
+}
+
+/// The most reads that the rate-limit probe sends.
+pub const RATE_PROBE_READS: usize = 300;
+
+/// Runs every probe against the tenant in `config` with the disposable user `user`; `wait` waits (a sleep, or a
+/// simulator's clock moved on).
+pub async fn record(
+    config: &Config,
+    user: &str,
+    probes: &Probes<'_>,
+    wait: impl AsyncFn(Duration),
+) -> Result<Recording, String> {
     let Upstream::PingOne(pingone) = &config.upstream else {
         return Err("the upstream is the embedded simulator: point the settings at the tenant to record".to_owned());
     };
@@ -56,7 +80,16 @@ pub async fn record(config: &Config, user: &str, second: Option<&SecondWorker>) 
             "user {user} answers {status} with {held} devices: the recorder needs a disposable user without any"
         ));
     }
-    let probed = session.probe(second, &token_url).await;
+    let mut probed = session.probe(probes.second, &token_url).await;
+    if let (Ok(()), Some(wait_for)) = (&probed, probes.wait) {
+        probed = session.probe_time(wait_for, wait).await;
+    }
+    if probed.is_ok() {
+        probed = session.probe_limit().await;
+    }
+    if let (Ok(()), true) = (&probed, probes.trip_rate_limit) {
+        probed = session.probe_rate_limit().await;
+    }
     let cleaned = session.clean_up().await;
     probed.and(cleaned)?;
     Ok(session.redacted())
@@ -101,25 +134,10 @@ impl Session<'_> {
         let path = format!("devices/{}", first.0);
         self.send("active activation", Method::POST, &path, Some(CONTENT_TYPE_ACTIVATE), Some(again)).await?;
 
-        // 4. Past the device limit: devices are made and activated until a create is refused (with the one left
-        //    waiting from probe 2, which shows whether pending devices count).
-        let (_, settings) = self.send_environment("limit", "mfaSettings").await?;
-        let maximum = settings["pairing"]["maxAllowedDevices"].as_u64().unwrap_or(5);
-        for n in 0..=maximum {
-            let (status, device) = self.create("limit", email_body(&format!("limit-{n}"))).await?;
-            let (Some(id), Some(otp)) = (device["id"].as_str(), test_otp(&device)) else { break };
-            if status != 201 {
-                break;
-            }
-            let (id, body) = (id.to_owned(), json!({ "otp": otp }));
-            let path = format!("devices/{id}");
-            self.send("limit", Method::POST, &path, Some(CONTENT_TYPE_ACTIVATE), Some(body)).await?;
-        }
-
-        // 5. An authenticator app's create (its activation after 30 minutes is left to a patient operator).
+        // 4. An authenticator app's create (its activation after 30 minutes is left to a patient operator).
         self.create("totp", json!({ "type": "TOTP" })).await?;
 
-        // 6. A worker whose role does not reach the user.
+        // 5. A worker whose role does not reach the user.
         if let Some(second) = second {
             let token =
                 worker_token(&self.http, token_url, &second.client_id, &second.client_secret, self.pingone.token_auth)
@@ -129,6 +147,60 @@ impl Session<'_> {
             let answered = self.send("forbidden", Method::GET, "devices", None, None).await;
             self.token = own;
             answered?;
+        }
+        Ok(())
+    }
+
+    /// What time ends: a sent code past its life (and a resend after it), and an authenticator app's secret past
+    /// its 30 minutes.
+    async fn probe_time(&mut self, wait_for: Duration, wait: impl AsyncFn(Duration)) -> Result<(), String> {
+        let sent = self.email_device("time", "late").await?;
+        let (_, app) = self.create("time", json!({ "type": "TOTP" })).await?;
+        let (app_id, secret) = (app["id"].as_str().unwrap_or_default().to_owned(), app["secret"].clone());
+        wait(wait_for).await;
+        self.send_activation("time", &sent.0, &sent.1).await?;
+        let path = format!("devices/{}", sent.0);
+        let (_, resent) = self.send("time", Method::POST, &path, Some(CONTENT_TYPE_SEND_ACTIVATION_CODE), None).await?;
+        if let Some(otp) = test_otp(&resent) {
+            self.send_activation("time", &sent.0, &otp).await?;
+        }
+        if let Some(code) = secret.as_str().and_then(totp_now) {
+            self.send_activation("time", &app_id, &code).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads until the tenant answers 429 (at most [`RATE_PROBE_READS`]); only the 429 is kept.
+    async fn probe_rate_limit(&mut self) -> Result<(), String> {
+        for _ in 0..RATE_PROBE_READS {
+            if self.send("rate limit", Method::GET, "devices", None, None).await?.0 == 429 {
+                break;
+            }
+        }
+        self.recording.exchanges.retain(|exchange| exchange.probe != "rate limit" || exchange.status == 429);
+        Ok(())
+    }
+
+    async fn send_activation(&mut self, probe: &str, id: &str, otp: &str) -> Result<(u16, Value), String> {
+        let body = json!({ "otp": otp });
+        self.send(probe, Method::POST, &format!("devices/{id}"), Some(CONTENT_TYPE_ACTIVATE), Some(body)).await
+    }
+
+    /// Past the device limit: last but for the rate limit, since it leaves the user full.
+    async fn probe_limit(&mut self) -> Result<(), String> {
+        // Devices are made and activated until a create is refused (with the one left waiting from the wrong codes,
+        // which shows whether pending devices count).
+        let (_, settings) = self.send_environment("limit", "mfaSettings").await?;
+        let maximum = settings["pairing"]["maxAllowedDevices"].as_u64().unwrap_or(5);
+        for n in 0..=maximum {
+            let (status, device) = self.create("limit", email_body(&format!("limit-{n}"))).await?;
+            match (status, device["id"].as_str(), test_otp(&device)) {
+                (201, Some(id), Some(otp)) => {
+                    let id = id.to_owned();
+                    self.send_activation("limit", &id, &otp).await?;
+                }
+                _ => break,
+            }
         }
         Ok(())
     }
@@ -208,13 +280,21 @@ impl Session<'_> {
         Ok((status, answer.unwrap_or(Value::Null)))
     }
 
-    /// Removes every device made, each tried even when another fails.
+    /// Removes every device made, each tried even when another fails, and again after a 429's wait.
     async fn clean_up(&mut self) -> Result<(), String> {
         let mut left = Vec::new();
         for id in std::mem::take(&mut self.made) {
-            match self.send("cleanup", Method::DELETE, &format!("devices/{id}"), None, None).await {
-                Ok((204 | 404, _)) => {}
-                _ => left.push(id),
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                match self.send("cleanup", Method::DELETE, &format!("devices/{id}"), None, None).await {
+                    Ok((204 | 404, _)) => break,
+                    Ok((429, _)) if tries < 5 => tokio::time::sleep(Duration::from_secs(1)).await,
+                    _ => {
+                        left.push(id);
+                        break;
+                    }
+                }
             }
         }
         if left.is_empty() {
@@ -258,6 +338,14 @@ impl Session<'_> {
             .collect();
         Recording { exchanges }
     }
+}
+
+/// An authenticator app's code now, from its base32 secret.
+fn totp_now(secret: &str) -> Option<String> {
+    let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).ok()?;
+    let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, key);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(totp.generate(now))
 }
 
 /// The code that `testMode` gives back instead of sending: a string, or a number as one secondary source types it.

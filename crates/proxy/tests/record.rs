@@ -7,7 +7,9 @@
 mod support;
 
 use devices_api::recording::Recording;
-use mfa_enroll_proxy::record::record;
+use std::time::Duration;
+
+use mfa_enroll_proxy::record::{Probes, record};
 use mfa_enroll_proxy::{Config, TokenAuth};
 use pingone_simulator::StartupInfo;
 use pingone_simulator::settings::Variants;
@@ -40,8 +42,17 @@ fn shape(value: &Value) -> Value {
 
 /// Whether the simulator, answering as `recording` says, gives the same statuses and shapes to the same probes.
 async fn replays(recording: &Recording) {
-    let (info, _, user) = simulator(Variants::from_recording(recording)).await;
-    let again = record(&config(&info), &user, None).await.expect("recorded again");
+    let (info, control, user) = simulator(Variants::from_recording(recording)).await;
+    // The same probes as the recording's (but the 403's, which needs a second worker application).
+    let probes = Probes {
+        wait: recording.probe("time").next().map(|_| Duration::from_secs(31 * 60)),
+        trip_rate_limit: recording.probe("rate limit").next().is_some(),
+        ..Probes::default()
+    };
+    let move_clock = async |waited: Duration| {
+        control.put("clock", json!({ "offsetSeconds": waited.as_secs() })).await;
+    };
+    let again = record(&config(&info), &user, &probes, move_clock).await.expect("recorded again");
     let pairs = recording.exchanges.iter().filter(|exchange| exchange.probe != "forbidden");
     for (recorded, replayed) in pairs.zip(&again.exchanges) {
         let at = format!("{} {} {}", recorded.probe, recorded.method, recorded.path);
@@ -55,14 +66,23 @@ async fn replays(recording: &Recording) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_probe_runs_leaves_nothing_sends_nothing_and_redacts_what_it_writes() {
     let (info, control, user) = simulator(Variants::default()).await;
-    let recording = record(&config(&info), &user, None).await.expect("recorded");
+    // The simulator's clock moves on instead of the recorder waiting 31 minutes.
+    let move_clock = async |waited: Duration| {
+        control.put("clock", json!({ "offsetSeconds": waited.as_secs() })).await;
+    };
+    let probes = Probes { wait: Some(Duration::from_secs(31 * 60)), trip_rate_limit: true, ..Probes::default() };
+    let recording = record(&config(&info), &user, &probes, move_clock).await.expect("recorded");
     let probes: Vec<&str> = recording.exchanges.iter().map(|exchange| exchange.probe.as_str()).collect();
-    for probe in
-        ["precheck", "order", "wrong codes", "resend", "reorder", "active activation", "limit", "totp", "cleanup"]
-    {
+    let quick = ["precheck", "order", "wrong codes", "resend", "reorder", "active activation", "limit", "totp"];
+    for probe in quick.into_iter().chain(["time", "rate limit", "cleanup"]) {
         assert!(probes.contains(&probe), "{probe} is missing: {probes:?}");
     }
     assert!(!probes.contains(&"forbidden"), "skipped without a second worker");
+    let statuses: Vec<u16> = recording.probe("time").map(|exchange| exchange.status).collect();
+    assert_eq!(statuses, [201, 201, 400, 200, 200, 400], "made, made, expired, resent, activated, app expired");
+    let limited: Vec<&devices_api::recording::Exchange> = recording.probe("rate limit").collect();
+    assert_eq!(limited.len(), 1, "only the 429 is kept");
+    assert_eq!((limited[0].status, limited[0].retry_after.as_deref()), (429, Some("1")));
     let refusal = recording.probe("limit").find(|exchange| exchange.status == 400).expect("the limit was reached");
     assert_eq!(refusal.response.as_ref().expect("a body")["details"][0]["code"], "LIMIT_EXCEEDED");
 
@@ -108,7 +128,7 @@ async fn worker_token(info: &StartupInfo) -> String {
 async fn a_user_with_devices_is_refused_and_nothing_is_made() {
     let (info, control, user) = simulator(Variants::default()).await;
     control.post(&format!("users/{user}/devices"), json!({ "type": "MOBILE" })).await;
-    let refused = record(&config(&info), &user, None).await.expect_err("refused");
+    let refused = record(&config(&info), &user, &Probes::default(), async |_| {}).await.expect_err("refused");
     assert!(refused.contains("disposable user"), "{refused}");
     let made = control
         .requests()
@@ -122,7 +142,7 @@ async fn a_user_with_devices_is_refused_and_nothing_is_made() {
 async fn each_variant_is_told_apart_by_its_recording_and_replayed() {
     for (name, variants) in Variants::each() {
         let (info, _, user) = simulator(variants).await;
-        let recording = record(&config(&info), &user, None).await.expect("recorded");
+        let recording = record(&config(&info), &user, &Probes::default(), async |_| {}).await.expect("recorded");
         let read = Variants::from_recording(&recording);
         // Voice in the quota is not probed: placing real calls is not the recorder's to do.
         let decided = |variants: Variants| Variants { quota_counts_voice: false, ..variants };

@@ -384,9 +384,14 @@ async fn device_action(
         }
         DevicePost::SendActivationCode => {
             let mut world = sim.world();
-            let device = world.resend_code(&path.user_id, &path.device_id)?;
+            let (device, test_otp) = world.resend_code(&path.user_id, &path.device_id)?;
             if world.variants.resend_answer == ResendAnswer::Empty {
                 return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            if let Some(otp) = test_otp {
+                let mut answer = with_links(&base_url(&headers), &device);
+                answer["test"] = json!({ "otp": otp });
+                return Ok(Json(answer).into_response());
             }
             device
         }

@@ -69,8 +69,9 @@ impl World {
         Ok(())
     }
 
-    /// Sends a new pairing code to an SMS, voice or email device that still needs activation.
-    pub fn resend_code(&mut self, user_id: &str, device_id: &str) -> Result<Device, ApiError> {
+    /// Sends a new pairing code to an SMS, voice or email device that still needs activation; a device made in
+    /// `testMode` has its code given back instead.
+    pub fn resend_code(&mut self, user_id: &str, device_id: &str) -> Result<(Device, Option<String>), ApiError> {
         let now = self.now();
         let index = self.record_index(user_id, device_id)?;
         let record = &mut self.devices[index];
@@ -89,10 +90,10 @@ impl World {
             self.check_quota(user_id, &device_type, now)?;
         }
         let mut record = self.devices.remove(index);
-        self.deliver_code(&mut record, user_id, now, test_mode);
+        let code = self.deliver_code(&mut record, user_id, now, test_mode);
         let device = record.device.clone();
         self.devices.insert(index, record);
-        Ok(device)
+        Ok((device, test_mode.then_some(code)))
     }
 
     /// Checks an activation OTP. A wrong code counts a failure; the method's last allowed failure spends a sent
