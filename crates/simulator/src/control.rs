@@ -41,10 +41,13 @@ fn refused(problems: Vec<String>) -> Response {
 #[serde(deny_unknown_fields)]
 struct NewUser {
     username: String,
+    /// The profile's, where a new device's notice goes.
+    email: Option<String>,
+    phone: Option<String>,
 }
 
 async fn create_user(State(sim): State<Simulator>, Json(new_user): Json<NewUser>) -> (StatusCode, Json<Value>) {
-    let user = sim.world().add_user(new_user.username);
+    let user = sim.world().add_user(new_user.username, new_user.email, new_user.phone);
     (StatusCode::CREATED, Json(json!({ "id": user.id, "username": user.username })))
 }
 

@@ -57,6 +57,11 @@ pub struct Fixture {
 pub struct FixtureUser {
     pub id: String,
     pub username: String,
+    /// The profile's address and number, where PingOne tells the user of a new device.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 impl Fixture {

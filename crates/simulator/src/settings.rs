@@ -18,6 +18,18 @@ pub struct Policy {
     pub email: DeliveredMethod,
     pub totp: TotpMethod,
     pub oath_token: OfflineMethod,
+    /// How the user is told of a device newly paired: PingOne's API documents `EMAIL_THEN_SMS` as the default.
+    pub new_device_notification: NewDeviceNotification,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NewDeviceNotification {
+    None,
+    /// By the profile's email, or its phone when it has no email.
+    #[default]
+    EmailThenSms,
+    SmsThenEmail,
 }
 
 /// SMS, voice or email: codes that PingOne sends.
@@ -189,6 +201,7 @@ impl Default for Policy {
             email: DeliveredMethod::default(),
             totp: TotpMethod { enabled: false, ..TotpMethod::default() },
             oath_token: OfflineMethod::default(),
+            new_device_notification: NewDeviceNotification::default(),
         }
     }
 }

@@ -197,3 +197,40 @@ async fn row_4_an_expired_worker_token_is_refused_in_pingones_words() {
     assert_eq!(refused.body["details"][0]["code"], "INVALID_TOKEN");
     assert_eq!(refused.body["details"][0]["target"], "Authentication Credentials");
 }
+
+/// Row 53: a device newly paired is told to the user, by the profile's email or else its phone, as the policy's
+/// `newDeviceNotification` says (PingOne's API documents `EMAIL_THEN_SMS` as the default).
+#[tokio::test]
+async fn row_53_a_new_device_is_told_to_the_user_as_the_policy_says() {
+    let sim = Sim::start().await;
+    let control = testkit::Control::at(&sim.info.auth_url);
+    let profile = json!({ "username": "ada", "email": "ada@example.com", "phone": "+15125201234" });
+    let ada = control.post("users", profile).await["id"].as_str().expect("an id").to_owned();
+    let create =
+        |user: &str, body: Value| sim.http.post(sim.user_devices_url(user)).bearer_auth(&sim.token).json(&body).send();
+    create(&ada, json!({ "type": "EMAIL", "email": "work@example.com" })).await.expect("created");
+    let notices = |outbox: Vec<Value>| -> Vec<(String, String)> {
+        outbox
+            .iter()
+            .filter(|message| message["kind"] == "NEW_DEVICE")
+            .map(|message| {
+                (message["channel"].as_str().unwrap_or("").into(), message["to"].as_str().unwrap_or("").into())
+            })
+            .collect()
+    };
+    assert_eq!(notices(control.outbox(Some(&ada)).await), [("EMAIL".to_owned(), "ada@example.com".to_owned())]);
+
+    let mut policy = control.get("policy").await;
+    policy["newDeviceNotification"] = json!("SMS_THEN_EMAIL");
+    control.put("policy", policy.clone()).await;
+    create(&ada, json!({ "type": "EMAIL", "email": "home@example.com" })).await.expect("created");
+    assert_eq!(notices(control.outbox(Some(&ada)).await).last().expect("a notice").0, "SMS");
+
+    policy["newDeviceNotification"] = json!("NONE");
+    control.put("policy", policy).await;
+    create(&ada, json!({ "type": "EMAIL", "email": "other@example.com" })).await.expect("created");
+    assert_eq!(notices(control.outbox(Some(&ada)).await).len(), 2, "none with NONE");
+    control.put("policy", json!({ "newDeviceNotification": "EMAIL_THEN_SMS" })).await;
+    sim.create(json!({ "type": "EMAIL", "email": "demo@example.com" })).await;
+    assert!(notices(sim.outbox().await).is_empty(), "the demo user has no profile address: nothing to tell");
+}

@@ -39,6 +39,7 @@ impl World {
                 to: device.email.clone().or_else(|| device.phone.clone()).unwrap_or_default(),
                 otp: code.clone(),
                 sent_at: timestamp(now),
+                kind: "PAIRING",
             });
         }
         code
@@ -60,7 +61,7 @@ impl World {
         let sent = self
             .outbox
             .iter()
-            .filter(|message| message.user_id == user_id && message.channel == channel)
+            .filter(|message| message.user_id == user_id && message.channel == channel && message.kind == "PAIRING")
             .filter(|message| message.sent_at.starts_with(&today))
             .count();
         if sent >= self.settings.daily_deliveries as usize {
@@ -162,6 +163,7 @@ impl World {
                 }
                 let device = record.device.clone();
                 self.append_to_order(user_id, device_id);
+                self.notify_new_device(user_id, device_id, now);
                 Ok(device)
             }
             Verdict::NextCodeNeeded => Err(ApiError::extra_otp_required()),

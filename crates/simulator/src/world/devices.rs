@@ -249,6 +249,7 @@ impl World {
         }
         if status == DeviceStatus::Active {
             self.append_to_order(user_id, &record.device.id);
+            self.notify_new_device(user_id, &record.device.id, now);
         }
         self.devices.push(record);
         Ok(Created { device: shown_once, test_otp })
@@ -589,7 +590,7 @@ mod tests {
     fn another_users_device_is_not_found() {
         let (mut world, user) = world_and_user();
         let device = create(&mut world, &user, DeviceType::Email, None).id;
-        let stranger = world.add_user("stranger".into()).id;
+        let stranger = world.add_user("stranger".into(), None, None).id;
         assert!(world.device(&stranger, &device).is_err());
         assert!(world.rename(&stranger, &device, "mine").is_err());
         assert!(world.delete_device(&stranger, &device).is_err());

@@ -87,8 +87,11 @@ pub struct OutboxMessage {
     /// `SMS`, `VOICE` or `EMAIL`.
     pub channel: String,
     pub to: String,
+    /// The pairing code; empty in a notice of a new device.
     pub otp: String,
     pub sent_at: String,
+    /// `PAIRING` (a code), or `NEW_DEVICE` (the policy's `newDeviceNotification`).
+    pub kind: &'static str,
 }
 
 /// One request that reached PingOne's routes, as `GET /sim/requests` lists it.
@@ -146,8 +149,9 @@ impl World {
         self.environment_id == environment_id
     }
 
-    pub fn add_user(&mut self, username: String) -> FixtureUser {
-        let user = FixtureUser { id: uuid::Uuid::new_v4().to_string(), username };
+    /// A new user, with the profile's email and phone when given.
+    pub fn add_user(&mut self, username: String, email: Option<String>, phone: Option<String>) -> FixtureUser {
+        let user = FixtureUser { id: uuid::Uuid::new_v4().to_string(), username, email, phone };
         self.users.insert(user.id.clone(), user.clone());
         user
     }
@@ -162,6 +166,31 @@ impl World {
         self.user(user_id)?;
         crate::user_tokens::mint(user_id, &self.environment_id, issuer, self.now(), request)
             .map_err(|_| ApiError::unexpected())
+    }
+
+    /// Tells the user of a device newly paired, as the policy's `newDeviceNotification` says: by the profile's
+    /// email or phone, the other when the first is missing, or not at all.
+    fn notify_new_device(&mut self, user_id: &str, device_id: &str, now: OffsetDateTime) {
+        use crate::settings::NewDeviceNotification as N;
+        let Some(user) = self.users.get(user_id) else { return };
+        let email = user.email.clone().map(|to| ("EMAIL", to));
+        let sms = user.phone.clone().map(|to| ("SMS", to));
+        let notice = match self.policy.new_device_notification {
+            N::None => None,
+            N::EmailThenSms => email.or(sms),
+            N::SmsThenEmail => sms.or(email),
+        };
+        if let Some((channel, to)) = notice {
+            self.outbox.push(OutboxMessage {
+                user_id: user_id.to_owned(),
+                device_id: device_id.to_owned(),
+                channel: channel.to_owned(),
+                to,
+                otp: String::new(),
+                sent_at: timestamp(now),
+                kind: "NEW_DEVICE",
+            });
+        }
     }
 
     pub fn outbox(&self, user_id: Option<&str>) -> Vec<OutboxMessage> {
