@@ -206,3 +206,33 @@ fn the_default_is_read_in_every_shape_of_the_order() {
         assert_eq!(list.default_id(), Some(default), "{text}");
     }
 }
+
+/// A refused code in each of the simulator's `codeRefusal` variants, read through the browser's JSON: what the
+/// person is told depends only on what the server says.
+#[wasm_bindgen_test]
+fn a_refused_code_in_every_variant_reads_as_a_code_that_is_not_right() {
+    use mfa_enroll_widget::flows::{CodeProblem, problem_of};
+    let wrong = CodeProblem::Wrong { attempts_left: None };
+    for (body, said) in [
+        (
+            r#"{"id":"e","code":"INVALID_DATA","message":"m","details":[{"code":"INVALID_OTP","target":"otp","message":"m"}]}"#,
+            wrong.clone(),
+        ),
+        (
+            r#"{"id":"e","code":"INVALID_DATA","message":"m","details":[{"code":"INVALID_OTP","target":"otp","message":"m","innerError":{"remainingAttempts":2}}]}"#,
+            CodeProblem::Wrong { attempts_left: Some(2) },
+        ),
+        (
+            r#"{"id":"e","code":"INVALID_DATA","message":"m","details":[{"code":"OTP_EXPIRED","target":"otp","message":"m"}]}"#,
+            CodeProblem::Expired,
+        ),
+        (
+            r#"{"id":"e","code":"INVALID_DATA","message":"m","details":[{"code":"INVALID_VALUE","target":"otp","message":"m"}]}"#,
+            wrong.clone(),
+        ),
+        (r#"{"id":"e","code":"INVALID_REQUEST","message":"The request could not be completed."}"#, wrong),
+    ] {
+        let refused = ApiError::Server { status: 400, body: parse::<ErrorBody>(body).expect("readable") };
+        assert_eq!(problem_of(refused), said, "{body}");
+    }
+}
