@@ -24,9 +24,13 @@ pub fn AddAuthenticatorApp(props: &EnrollmentProps) -> Html {
     use_requests(&flow, flow.pending_request(), move |request| async move {
         match request {
             TotpRequest::Create => {
-                // An app that was never activated is replaced: its secret cannot be shown again.
-                if let Some(replaced) = &replaced {
-                    client.delete_device(&replaced.id).await.ok();
+                // An app that was never activated is replaced: its secret cannot be shown again. One that cannot be
+                // removed is not replaced, so that nothing is left behind twice.
+                if let Some(replaced) = &replaced
+                    && let Err(error) = client.delete_device(&replaced.id).await
+                    && error.status() != Some(404)
+                {
+                    return TotpAction::Created(Err(error));
                 }
                 TotpAction::Created(client.create_device(&CreateDevice::of_type(DeviceType::Totp)).await)
             }

@@ -117,16 +117,10 @@ impl DeviceManager {
         }
     }
 
-    /// The default device: the first of the order, or the only active one.
+    /// The default device, as the list says (see `DeviceList::default_id`); never a blocked one.
     pub fn default_id(&self) -> Option<&str> {
         let Listing::Loaded(overview) = &self.list else { return None };
-        overview.default_id.as_deref().or_else(|| {
-            let mut active = overview.devices.iter().filter(|d| d.status == DeviceStatus::Active);
-            match (active.next(), active.next()) {
-                (Some(only), None) => Some(only.id.as_str()),
-                _ => None,
-            }
-        })
+        overview.default_id.as_deref()
     }
 
     fn active_ids(&self) -> Vec<String> {
@@ -329,14 +323,5 @@ mod tests {
         );
         assert_eq!(making.clone().next(ManagerAction::StartRename("a".into())), making, "one change at a time");
         assert_eq!(making.next(ManagerAction::DefaultMade(Ok(()))).task, Task::Done(Change::DefaultChanged));
-    }
-
-    #[test]
-    fn a_single_active_device_is_the_default_without_an_order() {
-        assert_eq!(
-            loaded(vec![device("a", "ACTIVE"), device("b", "ACTIVATION_REQUIRED")], None).default_id(),
-            Some("a")
-        );
-        assert_eq!(loaded(vec![device("a", "ACTIVE"), device("b", "ACTIVE")], None).default_id(), None);
     }
 }

@@ -31,22 +31,20 @@ pub fn optional<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D)
 }
 
 /// The ids of a list whose items are `{"id": …}` or bare ids; other items are skipped, and a value that is not a
-/// list reads as empty.
-pub fn ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<crate::IdRef>, D::Error> {
+/// list reads as absent (an empty list stays empty: it says something else).
+pub fn ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<crate::IdRef>>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Entry {
         Object(crate::IdRef),
         Bare(String),
     }
-    let entries: Vec<Entry> = items(deserializer)?;
-    Ok(entries
-        .into_iter()
-        .map(|entry| match entry {
-            Entry::Object(reference) => reference,
-            Entry::Bare(id) => crate::IdRef { id },
-        })
-        .collect())
+    let Some(entries) = Lenient::<Vec<Lenient<Entry>>>::deserialize(deserializer)?.read() else { return Ok(None) };
+    let ids = entries.into_iter().filter_map(Lenient::read).map(|entry| match entry {
+        Entry::Object(reference) => reference,
+        Entry::Bare(id) => crate::IdRef { id },
+    });
+    Ok(Some(ids.collect()))
 }
 
 /// The items that read as `T`; nothing when the value is not a list.
@@ -99,13 +97,14 @@ mod tests {
             (json!("d"), vec![]),
             (json!({ "id": "d" }), vec![]),
             (json!(null), vec![]),
+            (json!([]), vec![]),
             (json!([{ "id": "d" }, "e", { "id": 7 }, { "id": "f" }, null]), vec!["d", "e", "f"]),
             (json!(["d", "e"]), vec!["d", "e"]),
         ] {
             let list: DeviceList =
                 serde_json::from_value(json!({ "_embedded": { "devices": devices, "order": order } }))
                     .expect("still readable");
-            let ids: Vec<&str> = list.embedded.order.iter().map(|entry| entry.id.as_str()).collect();
+            let ids: Vec<&str> = list.embedded.order.iter().flatten().map(|entry| entry.id.as_str()).collect();
             assert_eq!(ids, read);
         }
     }

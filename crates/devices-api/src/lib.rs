@@ -237,15 +237,19 @@ pub struct DeviceList {
     pub count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u32>,
+    /// The order, if PingOne puts it beside `_embedded` rather than in it.
+    #[serde(default, deserialize_with = "lenient::ids", skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<IdRef>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbeddedDevices {
     pub devices: Vec<Device>,
-    /// With `expand=order`: the ordered active devices; the first is the default. PingOne does not document the
-    /// items' shape: `{"id": …}` and bare ids are both read, anything else is skipped.
-    #[serde(default, deserialize_with = "lenient::ids", skip_serializing_if = "Vec::is_empty")]
-    pub order: Vec<IdRef>,
+    /// With `expand=order`: the ordered active devices, the first being the default; empty when the person has no
+    /// order. PingOne does not document where it sits or its items' shape: `{"id": …}` and bare ids are both read,
+    /// anything else is skipped, and a value that is not a list reads as absent.
+    #[serde(default, deserialize_with = "lenient::ids", skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<IdRef>>,
 }
 
 impl Device {
@@ -262,12 +266,17 @@ impl Device {
 }
 
 impl DeviceList {
-    /// The default device: the first of the order that is listed, active and not blocked; without one (no order, an
-    /// order of another shape, or one naming only devices that are not listed), the first such device of the list,
-    /// since PingOne lists the default first.
+    /// The default device: the first of the order that is listed, active and not blocked; with no such device (the
+    /// order absent or of another shape, or naming only devices that are not listed), the first such device of the
+    /// list, since PingOne lists the default first. An empty order is PingOne saying that the person has none: no
+    /// default.
     pub fn default_id(&self) -> Option<&str> {
         let devices = &self.embedded.devices;
-        let ordered = self.embedded.order.iter().filter_map(|entry| devices.iter().find(|d| d.id == entry.id));
+        let order = self.embedded.order.as_ref().or(self.order.as_ref());
+        if order.is_some_and(Vec::is_empty) {
+            return None;
+        }
+        let ordered = order.into_iter().flatten().filter_map(|entry| devices.iter().find(|d| d.id == entry.id));
         let usable = |device: &&Device| device.status == DeviceStatus::Active && !device.is_blocked();
         ordered.chain(devices).find(usable).map(|device| device.id.as_str())
     }
@@ -508,6 +517,13 @@ mod tests {
         ] {
             assert_eq!(list(order.clone()).default_id(), Some(default), "{order}");
         }
+        assert_eq!(list(serde_json::json!([])).default_id(), None, "an empty order: the person has none");
+        let beside: DeviceList = serde_json::from_value(serde_json::json!({
+            "_embedded": { "devices": [
+                { "id": "a", "type": "EMAIL", "status": "ACTIVE" }, { "id": "b", "type": "SMS", "status": "ACTIVE" }] },
+            "order": [{ "id": "b" }] }))
+        .expect("readable");
+        assert_eq!(beside.default_id(), Some("b"), "an order beside _embedded is read too");
         let none_usable: DeviceList = serde_json::from_value(serde_json::json!({ "_embedded": { "devices": [
             { "id": "p", "type": "TOTP", "status": "ACTIVATION_REQUIRED" }] } }))
         .expect("readable");

@@ -166,7 +166,16 @@ impl<'a> Tenant<'a> {
                 ));
                 return None;
             }
-            Err(TokenProblem::Answered(_)) => {}
+            Err(TokenProblem::Answered(400 | 401)) => {}
+            Err(TokenProblem::Answered(status)) => {
+                findings.push(Finding::ok("region and URLs", format!("{} answers", self.auth_url)));
+                findings.push(Finding::fail(
+                    CHECK,
+                    format!("the token endpoint fails ({status}), or gave no token"),
+                    "try again later; if it lasts, check PingOne's status and upstream.auth_url",
+                ));
+                return None;
+            }
         }
         findings.push(Finding::ok("region and URLs", format!("{} answers", self.auth_url)));
         let other = match configured {
@@ -215,7 +224,7 @@ impl<'a> Tenant<'a> {
             ));
             return;
         };
-        if !user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if user.is_empty() || !user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             findings.push(Finding::fail(CHECK, "the user id is not a PingOne id", "give the user's id, a UUID"));
             return;
         }
@@ -223,7 +232,7 @@ impl<'a> Tenant<'a> {
         match self.get(token, &url).await {
             Ok((200, body)) => {
                 let count = body["_embedded"]["devices"].as_array().map_or(0, Vec::len);
-                findings.push(Finding::ok(CHECK, format!("it reaches user {user}, who has {count} devices")));
+                findings.push(self.may_change(token, user, count).await);
             }
             Ok((403, body)) => {
                 let detail = body["details"][0]["code"].as_str();
@@ -254,6 +263,27 @@ impl<'a> Tenant<'a> {
                 format!("{} cannot be reached: {error}", self.api_url),
                 "check upstream.region (or api_url), and that this host may reach PingOne",
             )),
+        }
+    }
+
+    /// Whether the role that reads the user's devices may also change them: a create that cannot succeed (no
+    /// email) is refused for its body (400) by a role that may create, and for the role (403) by one that may not.
+    async fn may_change(&self, token: &str, user: &str, count: usize) -> Finding {
+        const CHECK: &str = "worker's role";
+        let url = format!("{}/users/{user}/devices", self.environment());
+        let probe = self.http.post(&url).bearer_auth(token).json(&serde_json::json!({ "type": "EMAIL" })).send().await;
+        match probe.map(|response| response.status().as_u16()) {
+            Ok(403) => Finding::fail(
+                CHECK,
+                format!("it reads user {user}'s devices but may not change them (403)"),
+                "give the worker application a role that manages devices (Identity Data Admin), not a read-only one",
+            ),
+            Ok(201) => Finding::warn(
+                CHECK,
+                format!("a create without an email was accepted for user {user}: remove that device"),
+                "check the policy: PingOne should refuse an email device without an address",
+            ),
+            _ => Finding::ok(CHECK, format!("it reaches user {user}, who has {count} devices, and may change them")),
         }
     }
 

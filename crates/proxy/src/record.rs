@@ -36,6 +36,9 @@ pub struct Probes<'a> {
     pub trip_rate_limit: bool,
 }
 
+/// The longest wait for the probes of what time ends: PingOne's worker tokens live an hour.
+pub const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
+
 /// The most reads that the rate-limit probe sends.
 pub const RATE_PROBE_READS: usize = 300;
 
@@ -50,8 +53,11 @@ pub async fn record(
     let Upstream::PingOne(pingone) = &config.upstream else {
         return Err("the upstream is the embedded simulator: point the settings at the tenant to record".to_owned());
     };
-    if !user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if user.is_empty() || !user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err("the user id is not a PingOne id".to_owned());
+    }
+    if probes.wait.is_some_and(|wait| wait > MAX_WAIT) {
+        return Err("wait at most an hour: a longer one outlives the worker token".to_owned());
     }
     let http = reqwest::Client::builder()
         .connect_timeout(config.timeouts.connect)
@@ -67,6 +73,7 @@ pub async fn record(
     let mut session = Session {
         http: http.clone(),
         token,
+        token_url: token_url.clone(),
         environment: format!("{}/environments/{}", api_url.trim_end_matches('/'), pingone.environment_id),
         user: user.to_owned(),
         pingone,
@@ -91,13 +98,18 @@ pub async fn record(
         probed = session.probe_rate_limit().await;
     }
     let cleaned = session.clean_up().await;
-    probed.and(cleaned)?;
-    Ok(session.redacted())
+    match (probed, cleaned) {
+        (Ok(()), Ok(())) => Ok(session.redacted()),
+        (Err(probe), Ok(())) => Err(probe),
+        (Ok(()), Err(left)) => Err(left),
+        (Err(probe), Err(left)) => Err(format!("{probe}; {left}")),
+    }
 }
 
 struct Session<'a> {
     http: reqwest::Client,
     token: String,
+    token_url: String,
     environment: String,
     user: String,
     pingone: &'a PingOne,
@@ -255,13 +267,16 @@ impl Session<'_> {
         content_type: Option<&str>,
         body: Option<Value>,
     ) -> Result<(u16, Value), String> {
-        let mut request = self.http.request(method.clone(), format!("{}/{path}", self.environment));
-        request = request.bearer_auth(&self.token);
-        if let Some(content_type) = content_type {
-            let text = body.as_ref().map(Value::to_string).unwrap_or_default();
-            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
+        let mut response = self.request(probe, &method, &path, content_type, body.as_ref()).await?;
+        if response.status() == 401 {
+            // The worker token ended during a long wait: a new one, and the request again.
+            let secret = self.pingone.client_secret.expose_secret();
+            let auth = self.pingone.token_auth;
+            self.token = worker_token(&self.http, &self.token_url, &self.pingone.client_id, secret, auth)
+                .await
+                .map_err(|_| format!("{probe}: no new worker token"))?;
+            response = self.request(probe, &method, &path, content_type, body.as_ref()).await?;
         }
-        let response = request.send().await.map_err(|error| format!("{probe}: {}", error.without_url()))?;
         let status = response.status().as_u16();
         let retry_after =
             response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -280,6 +295,23 @@ impl Session<'_> {
         Ok((status, answer.unwrap_or(Value::Null)))
     }
 
+    async fn request(
+        &self,
+        probe: &str,
+        method: &Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response, String> {
+        let mut request = self.http.request(method.clone(), format!("{}/{path}", self.environment));
+        request = request.bearer_auth(&self.token);
+        if let Some(content_type) = content_type {
+            let text = body.map(Value::to_string).unwrap_or_default();
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(text);
+        }
+        request.send().await.map_err(|error| format!("{probe}: {}", error.without_url()))
+    }
+
     /// Removes every device made, each tried even when another fails, and again after a 429's wait.
     async fn clean_up(&mut self) -> Result<(), String> {
         let mut left = Vec::new();
@@ -289,7 +321,11 @@ impl Session<'_> {
                 tries += 1;
                 match self.send("cleanup", Method::DELETE, &format!("devices/{id}"), None, None).await {
                     Ok((204 | 404, _)) => break,
-                    Ok((429, _)) if tries < 5 => tokio::time::sleep(Duration::from_secs(1)).await,
+                    Ok((429, _)) if tries < 5 => {
+                        let asked =
+                            self.recording.exchanges.last().and_then(|e| e.retry_after.as_deref()?.parse().ok());
+                        tokio::time::sleep(Duration::from_secs(asked.unwrap_or(1).clamp(1, 60))).await;
+                    }
                     _ => {
                         left.push(id);
                         break;

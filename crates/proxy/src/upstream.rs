@@ -23,6 +23,8 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 const TOKEN_BACKOFF: Duration = Duration::from_secs(5);
 /// Requests waiting for a worker token beyond this many fail at once rather than queue behind a slow endpoint.
 const MAX_TOKEN_WAITERS: usize = 256;
+/// How long `/readyz` reports PingOne's last 403 to the worker, unless a call succeeds first.
+const REFUSAL_REPORTED_FOR: Duration = Duration::from_secs(60);
 /// Idempotent reads and deletes are tried this many times in all on a 5xx or a connection error.
 const IDEMPOTENT_ATTEMPTS: u32 = 3;
 /// The first backoff; each next one doubles, plus up to as much again of jitter.
@@ -46,9 +48,10 @@ pub struct UpstreamClient {
     /// What the last refresh came to, for `/readyz`, which must not wait on a refresh in flight: `None` before the
     /// first, the failure's reason after a failed one.
     last_refresh: std::sync::Mutex<Option<Result<(), String>>>,
-    /// Why PingOne last refused the worker itself (a 403), until a later call succeeds: the likeliest mistake of a
-    /// deployment, reported by `/readyz`.
-    refused: std::sync::Mutex<Option<&'static str>>,
+    /// Why PingOne last refused the worker itself (a 403), and when: the likeliest mistake of a deployment,
+    /// reported by `/readyz` until a later call succeeds or [`REFUSAL_REPORTED_FOR`] passes (a 403 for one user
+    /// outside the worker's population must not keep a replica out of service).
+    refused: std::sync::Mutex<Option<(&'static str, Instant)>>,
     metrics: Arc<Metrics>,
 }
 
@@ -222,7 +225,7 @@ impl UpstreamClient {
             if refused.is_none() {
                 tracing::error!(cause, detail, "PingOne refused the worker (403)");
             }
-            *refused = Some(cause);
+            *refused = Some((cause, Instant::now()));
         }
     }
 
@@ -246,8 +249,10 @@ impl UpstreamClient {
             None => Readiness::Starting,
             Some(Err(reason)) => Readiness::Failing(reason.clone()),
             Some(Ok(())) => match *self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-                Some(cause) => Readiness::Failing(format!("PingOne refuses the worker (403): {cause}")),
-                None => Readiness::Ready,
+                Some((cause, at)) if at.elapsed() < REFUSAL_REPORTED_FOR => {
+                    Readiness::Failing(format!("PingOne refuses the worker (403): {cause}"))
+                }
+                _ => Readiness::Ready,
             },
         }
     }

@@ -84,8 +84,14 @@ async fn a_worker_whose_role_does_not_reach_the_user_is_found_with_its_fix() {
     assert!(finding(&stranger, "worker's role").found.contains("(404)"));
     let nobody = examine(&config(&info, |_, _| {}), None).await;
     assert_eq!(finding(&nobody, "worker's role").verdict, Verdict::Warn, "not checked without --user");
+
+    simulator.put("access", json!({ "workerReadsOnly": true })).await;
+    let reader = examine(&config(&info, |_, _| {}), Some(&info.demo_user_id)).await;
+    let role = finding(&reader, "worker's role");
+    assert_eq!(role.verdict, Verdict::Fail, "a read-only role cannot enroll: {role:?}");
+    assert!(role.found.contains("may not change them"), "{role:?}");
     simulator.put("access", json!({})).await;
-    assert!(healthy(&nobody));
+    assert!(healthy(&examine(&config(&info, |_, _| {}), Some(&info.demo_user_id)).await), "fixed once reset");
 }
 
 #[tokio::test]

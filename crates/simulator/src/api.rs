@@ -233,12 +233,19 @@ fn authorize(sim: &Simulator, headers: &HeaderMap, environment_id: &str) -> Resu
     if world.is_environment(environment_id) { Ok(()) } else { Err(ApiError::not_found()) }
 }
 
-/// As [`authorize`], for a user's devices: the worker's role must reach the user (403), and what time has ended
-/// (locks, devices never activated) is gone before the request is served.
-fn authorize_for(sim: &Simulator, headers: &HeaderMap, environment_id: &str, user_id: &str) -> Result<(), ApiError> {
+/// As [`authorize`], for a user's devices: the worker's role must reach the user, and allow changes for a request
+/// that `changes` them (403), and what time has ended (locks, devices never activated) is gone before the request
+/// is served.
+fn authorize_for(
+    sim: &Simulator,
+    headers: &HeaderMap,
+    environment_id: &str,
+    user_id: &str,
+    changes: bool,
+) -> Result<(), ApiError> {
     authorize(sim, headers, environment_id)?;
     let mut world = sim.world();
-    world.check_access(user_id)?;
+    world.check_access(user_id, changes)?;
     world.tidy();
     Ok(())
 }
@@ -249,7 +256,7 @@ async fn list_devices(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, false)?;
     let filter = query.get("filter").map_or(Ok(ListFilter::All), |filter| parse_filter(filter))?;
     let limit = match query.get("limit") {
         Some(limit) => limit
@@ -313,7 +320,7 @@ async fn remove_order(
     Path(path): Path<UserPath>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, true)?;
     if !is_remove_order(&headers) {
         return Err(ApiError::unsupported_media_type());
     }
@@ -332,7 +339,7 @@ async fn devices_action(
     if is_remove_order(&headers) {
         return remove_order(State(sim), Path(path), headers).await.map(IntoResponse::into_response);
     }
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, true)?;
     match DevicesPost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
         DevicesPost::Create => {
             let request: NewDevice = parse_body(&body)?;
@@ -362,7 +369,7 @@ async fn read_device(
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, false)?;
     let device = sim.world().device(&path.user_id, &path.device_id)?;
     Ok(Json(with_links(&base_url(&headers), &device)))
 }
@@ -375,7 +382,7 @@ async fn device_action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, true)?;
     let device = match DevicePost::of(content_type(&headers)).ok_or_else(ApiError::unsupported_media_type)? {
         DevicePost::Activate => {
             let request: ActivateDevice = parse_body(&body)?;
@@ -405,7 +412,7 @@ async fn rename_device(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, true)?;
     if !devices_api::is_json(content_type(&headers)) {
         return Err(ApiError::unsupported_media_type());
     }
@@ -423,7 +430,7 @@ async fn delete_device(
     Path(path): Path<DevicePath>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    authorize_for(&sim, &headers, &path.environment_id, &path.user_id)?;
+    authorize_for(&sim, &headers, &path.environment_id, &path.user_id, true)?;
     sim.world().delete_device(&path.user_id, &path.device_id)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -263,6 +263,8 @@ pub struct Access {
     pub worker_lacks_role: bool,
     /// Users in a population that the worker's role does not reach.
     pub users_outside_role: Vec<String>,
+    /// The worker's role reads users' devices but may not change them.
+    pub worker_reads_only: bool,
     /// The worker application's token endpoint auth method, `CLIENT_SECRET_BASIC` or `CLIENT_SECRET_POST`: the other
     /// way of presenting the secret is refused, as PingOne refuses it. Unset, both are taken.
     pub token_auth_method: Option<String>,
@@ -350,7 +352,9 @@ impl Variants {
         };
         if let Some((200, list)) = answer("order", "GET", None) {
             variants.order = match (&list["_embedded"]["order"], &list["order"]) {
-                (serde_json::Value::Array(items), _) if items.iter().all(serde_json::Value::is_string) => {
+                (serde_json::Value::Array(items), _)
+                    if !items.is_empty() && items.iter().all(serde_json::Value::is_string) =>
+                {
                     OrderShape::Strings
                 }
                 (serde_json::Value::Array(_), _) => OrderShape::Objects,
@@ -369,7 +373,7 @@ impl Variants {
                 _ => CodeRefusal::Bare,
             };
         }
-        if let Some((status, _)) = answer("resend", "POST", None) {
+        if let Some((status @ 200..=299, _)) = answer("resend", "POST", None) {
             variants.resend_answer = if status == 204 { ResendAnswer::Empty } else { ResendAnswer::Device };
         }
         if let Some((status, _)) = answer("active activation", "POST", None) {

@@ -77,6 +77,7 @@ impl World {
         let index = self.record_index(user_id, device_id)?;
         let record = &mut self.devices[index];
         if record.device.status != DeviceStatus::ActivationRequired
+            || record.device.is_blocked()
             || !matches!(record.credential, Credential::Delivered { .. })
         {
             return Err(ApiError::invalid_request(
@@ -116,6 +117,9 @@ impl World {
                 ActiveActivation::Refused => Err(ApiError::invalid_request("The device does not require activation.")),
                 ActiveActivation::Device => Ok(record.device.clone()),
             };
+        }
+        if record.device.is_blocked() {
+            return Err(ApiError::invalid_request("The device is blocked."));
         }
         let failure = match policy.method(&record.device.device_type) {
             Some(method) if record.device.status == DeviceStatus::ActivationRequired => method.failure,
@@ -452,5 +456,8 @@ mod tests {
         world.set_clock_offset(TOTP_PAIRING_SECONDS);
         let code = otp::hotp(&key, otp::totp_step(world.now().unix_timestamp()), 6);
         assert!(world.activate(&user, &created.id, &code, false).is_err(), "past its 30 minutes");
+        world.set_clock_offset(TOTP_PAIRING_SECONDS - 60);
+        let code = otp::hotp(&key, otp::totp_step(world.now().unix_timestamp()), 6);
+        world.activate(&user, &created.id, &code, false).expect("within its 30 minutes");
     }
 }

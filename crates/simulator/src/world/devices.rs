@@ -558,6 +558,18 @@ mod tests {
     }
 
     #[test]
+    fn a_blocked_device_is_neither_activated_nor_sent_a_code() {
+        let (mut world, user) = world_and_user();
+        let pending = create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired)).id;
+        let code = world.outbox(Some(&user)).last().expect("a code").otp.clone();
+        world.set_blocked(&user, &pending, true).expect("blocked");
+        assert!(world.activate(&user, &pending, &code, false).is_err());
+        assert!(world.resend_code(&user, &pending).is_err());
+        world.set_blocked(&user, &pending, false).expect("unblocked");
+        world.activate(&user, &pending, &code, false).expect("activated once unblocked");
+    }
+
+    #[test]
     fn devices_never_activated_are_removed_after_the_hours_set_or_kept() {
         let (mut world, user) = world_and_user();
         let pending = create(&mut world, &user, DeviceType::Email, Some(DeviceStatus::ActivationRequired)).id;

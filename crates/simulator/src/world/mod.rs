@@ -215,9 +215,13 @@ impl World {
         self.devices.iter().filter(|r| owner(&r.device) == user_id && counted(&r.device)).count()
     }
 
-    /// Whether the worker may manage this user's devices: PingOne answers 403 when its role does not reach them.
-    pub fn check_access(&self, user_id: &str) -> Result<(), ApiError> {
-        if self.access.worker_lacks_role || self.access.users_outside_role.iter().any(|id| id == user_id) {
+    /// Whether the worker may read, or with `changes` manage, this user's devices: PingOne answers 403 when its role
+    /// does not reach them.
+    pub fn check_access(&self, user_id: &str, changes: bool) -> Result<(), ApiError> {
+        let refused = self.access.worker_lacks_role
+            || (changes && self.access.worker_reads_only)
+            || self.access.users_outside_role.iter().any(|id| id == user_id);
+        if refused {
             return Err(ApiError::insufficient_permissions());
         }
         Ok(())
