@@ -66,8 +66,12 @@ async fn the_default_is_marked_in_every_shape_of_the_order() {
         .header("Content-Type", "application/vnd.pingidentity.devices.reorder+json")
         .body(json!({ "order": [{ "id": second }, { "id": first }] }).to_string());
     assert!(reorder.send().await.expect("an answer").status().is_success());
-    for shape in ["objects", "strings", "absent", "topLevel"] {
-        harness.simulator().put("variants", json!({ "order": shape })).await;
+    // A list in creation order holds the first device first: only the order itself says that the second is the
+    // default. Without an order, the list's own order is all there is.
+    for (shape, list_order) in
+        [("objects", "creation"), ("strings", "creation"), ("topLevel", "creation"), ("absent", "defaultFirst")]
+    {
+        harness.simulator().put("variants", json!({ "order": shape, "listOrder": list_order })).await;
         harness.driver.goto(&harness.proxy_url).await.expect("the page loads");
         let marked = harness.find(By::Css("li.mfa-device:has(.mfa-device-default)")).await;
         assert_eq!(marked.attr("data-device-id").await.expect("attr"), Some(second.clone()), "{shape}");

@@ -276,6 +276,7 @@ pub struct Access {
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Variants {
     pub order: OrderShape,
+    pub list_order: ListOrder,
     pub code_refusal: CodeRefusal,
     pub resend_answer: ResendAnswer,
     pub active_activation: ActiveActivation,
@@ -296,6 +297,17 @@ pub enum OrderShape {
     Absent,
     /// `order: [{"id": …}]` beside `_embedded`.
     TopLevel,
+}
+
+/// In what order the list holds a user's devices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ListOrder {
+    /// Ordered devices first, the default first, as PingOne describes lists of users with an order.
+    #[default]
+    DefaultFirst,
+    /// In creation order, whatever the order says: a client must read the order itself.
+    Creation,
 }
 
 /// How a wrong code, a code past its life, and a code sent to a locked device are refused.
@@ -362,6 +374,16 @@ impl Variants {
                 _ => OrderShape::Absent,
             };
         }
+        // After the reorder, whether the list starts with the new default.
+        if let (Some((200, reordered)), Some(exchange)) =
+            (answer("reorder", "GET", None), recording.probe("reorder").find(|exchange| exchange.method == "POST"))
+        {
+            let first_listed = &reordered["_embedded"]["devices"][0]["id"];
+            let first_ordered = exchange.request.as_ref().map(|order| order["order"][0]["id"].clone());
+            if first_ordered.is_some_and(|id| id != *first_listed) {
+                variants.list_order = ListOrder::Creation;
+            }
+        }
         if let Some((400, refusal)) = answer("wrong codes", "POST", Some(devices_api::CONTENT_TYPE_ACTIVATE)) {
             let detail = &refusal["details"][0];
             variants.code_refusal = match detail["code"].as_str() {
@@ -391,6 +413,7 @@ impl Variants {
             ("order: strings", Self { order: OrderShape::Strings, ..default }),
             ("order: absent", Self { order: OrderShape::Absent, ..default }),
             ("order: topLevel", Self { order: OrderShape::TopLevel, ..default }),
+            ("listOrder: creation", Self { list_order: ListOrder::Creation, ..default }),
             ("codeRefusal: detailed", Self { code_refusal: CodeRefusal::Detailed, ..default }),
             ("codeRefusal: invalidValue", Self { code_refusal: CodeRefusal::InvalidValue, ..default }),
             ("codeRefusal: bare", Self { code_refusal: CodeRefusal::Bare, ..default }),

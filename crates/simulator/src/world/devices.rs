@@ -91,7 +91,9 @@ impl World {
         let position = |id: &str| order.iter().position(|ordered| ordered == id).unwrap_or(usize::MAX);
         let mut devices: Vec<&Device> =
             self.devices.iter().filter(|r| owner(&r.device) == user_id).map(|r| &r.device).collect();
-        devices.sort_by_key(|device| position(&device.id));
+        if self.variants.list_order == crate::settings::ListOrder::DefaultFirst {
+            devices.sort_by_key(|device| position(&device.id));
+        }
         Ok(devices
             .into_iter()
             .filter(|device| match filter {
