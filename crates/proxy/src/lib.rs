@@ -161,7 +161,7 @@ impl Proxy {
         let lease = config.timeouts.total * 5;
         let outcomes = idempotency::Outcomes::new(redis, config.clock.clone(), lease);
         let shared = Shared {
-            upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone()),
+            upstream: UpstreamClient::new(&pingone, config.timeouts, metrics.clone(), config.clock.clone()),
             authenticator,
             limiter,
             outcomes,

@@ -51,7 +51,9 @@ pub struct UpstreamClient {
     /// Why PingOne last refused the worker itself (a 403), and when: the likeliest mistake of a deployment,
     /// reported by `/readyz` until a later call succeeds or [`REFUSAL_REPORTED_FOR`] passes (a 403 for one user
     /// outside the worker's population must not keep a replica out of service).
-    refused: std::sync::Mutex<Option<(&'static str, Instant)>>,
+    refused: std::sync::Mutex<Option<(&'static str, std::time::SystemTime)>>,
+    /// The clock that the refusal's report follows.
+    clock: crate::Clock,
     metrics: Arc<Metrics>,
 }
 
@@ -130,7 +132,7 @@ struct TokenResponse {
 
 impl UpstreamClient {
     /// A client of the environment in `pingone`, signed in as its worker application.
-    pub fn new(pingone: &PingOne, timeouts: Timeouts, metrics: Arc<Metrics>) -> Self {
+    pub fn new(pingone: &PingOne, timeouts: Timeouts, metrics: Arc<Metrics>, clock: crate::Clock) -> Self {
         let (api_url, auth_url) = pingone.urls();
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
@@ -150,6 +152,7 @@ impl UpstreamClient {
             waiters: tokio::sync::Semaphore::new(MAX_TOKEN_WAITERS),
             last_refresh: std::sync::Mutex::new(None),
             refused: std::sync::Mutex::new(None),
+            clock,
             metrics,
         }
     }
@@ -225,7 +228,7 @@ impl UpstreamClient {
             if refused.is_none() {
                 tracing::error!(cause, detail, "PingOne refused the worker (403)");
             }
-            *refused = Some((cause, Instant::now()));
+            *refused = Some((cause, self.clock.time()));
         }
     }
 
@@ -249,7 +252,9 @@ impl UpstreamClient {
             None => Readiness::Starting,
             Some(Err(reason)) => Readiness::Failing(reason.clone()),
             Some(Ok(())) => match *self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-                Some((cause, at)) if at.elapsed() < REFUSAL_REPORTED_FOR => {
+                Some((cause, at))
+                    if self.clock.time().duration_since(at).unwrap_or_default() < REFUSAL_REPORTED_FOR =>
+                {
                     Readiness::Failing(format!("PingOne refuses the worker (403): {cause}"))
                 }
                 _ => Readiness::Ready,

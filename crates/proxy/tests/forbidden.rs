@@ -28,7 +28,8 @@ async fn a_worker_refused_by_pingone_is_its_own_error_in_answers_readiness_and_l
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt().json().with_writer(move || writer.clone()).init();
-    let proxy = Proxy::start(Config::default()).await.expect("the proxy starts");
+    let clock = mfa_enroll_proxy::Clock::set_at(std::time::UNIX_EPOCH + std::time::Duration::from_secs(3600 * 500_000));
+    let proxy = Proxy::start(Config { clock: clock.clone(), ..Config::default() }).await.expect("the proxy starts");
     let simulator = Control::at(proxy.simulator_url().expect("embedded"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let base = format!("http://{}", listener.local_addr().expect("bound"));
@@ -58,6 +59,14 @@ async fn a_worker_refused_by_pingone_is_its_own_error_in_answers_readiness_and_l
     let cause = refusal[0]["fields"]["cause"].as_str().expect("a cause");
     assert!(cause.contains("Identity Data Admin") && cause.contains("population"), "{cause}");
     assert_eq!(refusal[0]["fields"]["detail"], "INSUFFICIENT_PERMISSIONS");
+
+    // A 403 for one person outside the worker's population does not keep the proxy out of service for long.
+    clock.advance(std::time::Duration::from_secs(59));
+    assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE);
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(ready().await, StatusCode::OK, "reported for a minute");
+    list().await;
+    assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE, "and again at the next 403");
 
     simulator.put("access", json!({})).await;
     assert_eq!(list().await.status, StatusCode::OK);
