@@ -200,6 +200,23 @@ impl Harness {
         field.send_keys(text).await.expect("typing");
     }
 
+    /// Clicks "Send a new code" once its countdown has ended.
+    pub async fn resend_when_allowed(&self) {
+        let resend = self.find_with_text(By::Css("button"), "Send a new code").await;
+        self.wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
+            .await;
+        resend.click().await.expect("click");
+    }
+
+    /// The code of the `nth` message (from 1) that the simulator has sent, once it has been sent.
+    pub async fn sent_code(&self, nth: usize) -> String {
+        eventually(&format!("message {nth} is sent"), async || {
+            let sent = self.simulator().outbox(None).await;
+            sent.get(nth - 1).map(|message| message["otp"].as_str().expect("a code").to_owned())
+        })
+        .await
+    }
+
     /// Waits until `script` returns true in the page.
     pub async fn wait_until(&self, what: &str, script: &str) {
         eventually(what, async || {

@@ -109,16 +109,8 @@ async fn an_empty_resend_answer_and_a_repeated_activation_answered_as_new_both_f
     harness.find_with_text(By::Css("button"), "Add text message (SMS)").await.click().await.expect("click");
     harness.type_into("address", "+1 512 520 1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
-    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
-    harness
-        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
-        .await;
-    resend.click().await.expect("click");
-    let code = e2e::eventually("a second code is sent", async || {
-        let sent = harness.simulator().outbox(None).await;
-        (sent.len() == 2).then(|| sent[1]["otp"].as_str().expect("a code").to_owned())
-    })
-    .await;
+    harness.resend_when_allowed().await;
+    let code = harness.sent_code(2).await;
     // PingOne activates the device, and its answer is lost; the person sends the code again.
     harness.simulator().put("faults", json!({ "loseNext": 1 })).await;
     harness.type_into("otp", &code).await;
@@ -142,11 +134,7 @@ async fn voice_codes_past_the_daily_quota_are_refused_as_too_many() {
     harness.find_with_text(By::Css("button"), "Add voice call").await.click().await.expect("click");
     harness.type_into("address", "+1 512 520 1234").await;
     harness.find_with_text(By::Css("button"), "Send code").await.click().await.expect("click");
-    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
-    harness
-        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
-        .await;
-    resend.click().await.expect("click");
+    harness.resend_when_allowed().await;
     harness.find_with_text(By::Css("p[role='alert']"), "Too many attempts. Wait a little, then try again.").await;
     assert_eq!(harness.simulator().outbox(None).await.len(), 1, "nothing past the quota");
     harness.stop().await;

@@ -159,27 +159,15 @@ async fn an_email_locked_by_wrong_codes_says_until_when_and_recovers_with_a_new_
     assert_eq!(harness.events("error").await, vec![refused.clone(), refused.clone(), refused.clone()]);
 
     // Asking for a new code while locked says so again.
-    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
-    harness
-        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
-        .await;
-    resend.click().await.expect("click");
+    harness.resend_when_allowed().await;
     e2e::eventually("the resend is refused", async || (harness.events("error").await.len() == 4).then_some(())).await;
     harness.find_with_text(By::Css("p[role='alert']"), &format!("{locked} Locked until {local}.")).await;
     assert_eq!(harness.simulator().outbox(None).await.len(), 1, "nothing sent while locked");
 
     // Once the lock has passed (the simulator's clock moves on), a new code activates the address.
     harness.simulator().put("clock", serde_json::json!({ "offsetSeconds": 180 })).await;
-    let resend = harness.find_with_text(By::Css("button"), "Send a new code").await;
-    harness
-        .wait_until("the resend countdown ends", "return !document.querySelector('.mfa-countdown')?.textContent")
-        .await;
-    resend.click().await.expect("click");
-    let new_code = e2e::eventually("a second code is sent", async || {
-        let sent = harness.simulator().outbox(None).await;
-        (sent.len() == 2).then(|| sent[1]["otp"].as_str().expect("a code").to_owned())
-    })
-    .await;
+    harness.resend_when_allowed().await;
+    let new_code = harness.sent_code(2).await;
     harness.type_into("otp", &new_code).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;
@@ -232,11 +220,7 @@ async fn a_text_message_left_waiting_by_a_reload_is_finished_from_the_list() {
     let finish = harness.find(By::Css("button[aria-label='Finish setting up Text message']")).await;
     finish.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "We sent a code to •••• 1234.").await;
-    let code = e2e::eventually("a new code is sent", async || {
-        let sent = harness.simulator().outbox(None).await;
-        (sent.len() == 2).then(|| sent[1]["otp"].as_str().expect("a code").to_owned())
-    })
-    .await;
+    let code = harness.sent_code(2).await;
     harness.type_into("otp", &code).await;
     harness.find_with_text(By::Css("button"), "Verify").await.click().await.expect("click");
     harness.find_with_text(By::Css("p[role='status']"), "Sign-in method added.").await;

@@ -389,13 +389,7 @@ pub(crate) async fn worker_token(
     secret: &str,
     auth: TokenAuth,
 ) -> Result<String, TokenProblem> {
-    let request = http.post(token_url);
-    let request = match auth {
-        TokenAuth::Basic => request.basic_auth(client_id, Some(secret)).form(&[("grant_type", "client_credentials")]),
-        TokenAuth::Post => {
-            request.form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
-        }
-    };
+    let request = crate::upstream::token_request(http, token_url, client_id, secret, auth);
     let response = request.send().await.map_err(|error| TokenProblem::Unreachable(error.without_url().to_string()))?;
     if !response.status().is_success() {
         return Err(TokenProblem::Answered(response.status().as_u16()));

@@ -80,6 +80,23 @@ pub enum Readiness {
     Failing(String),
 }
 
+/// A client-credentials request for a worker token, the secret presented as `auth` says.
+pub(crate) fn token_request(
+    http: &reqwest::Client,
+    token_url: &str,
+    client_id: &str,
+    secret: &str,
+    auth: TokenAuth,
+) -> reqwest::RequestBuilder {
+    let request = http.post(token_url);
+    match auth {
+        TokenAuth::Basic => request.basic_auth(client_id, Some(secret)).form(&[("grant_type", "client_credentials")]),
+        TokenAuth::Post => {
+            request.form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", secret)])
+        }
+    }
+}
+
 /// The likely cause of PingOne's 403 to the worker, by its detail code.
 pub fn refusal_cause(detail: Option<&str>) -> &'static str {
     match detail {
@@ -381,18 +398,8 @@ impl UpstreamClient {
     }
 
     async fn fetch_token_once(&self) -> Result<(SecretString, Duration), UpstreamFailure> {
-        let request = self.http.post(&self.token_url);
         let secret = self.client_secret.expose_secret();
-        let request = match self.token_auth {
-            TokenAuth::Basic => {
-                request.basic_auth(&self.client_id, Some(secret)).form(&[("grant_type", "client_credentials")])
-            }
-            TokenAuth::Post => request.form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", secret),
-            ]),
-        };
+        let request = token_request(&self.http, &self.token_url, &self.client_id, secret, self.token_auth);
         // Whatever fails here, the request that needs the token is not sent.
         let no_token = |error: reqwest::Error| UpstreamFailure::NoToken(error.without_url().to_string());
         let response = request.send().await.map_err(no_token)?;

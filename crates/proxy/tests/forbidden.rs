@@ -2,30 +2,14 @@
 //! the proxy says so as its own error (never "unavailable"), `/readyz` reports it from what it last saw, and the log
 //! names the likely cause.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use mfa_enroll_proxy::{Config, Proxy};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::Control;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_refused_by_pingone_is_its_own_error_in_answers_readiness_and_logs() {
-    let captured = Captured::default();
+    let captured = testkit::Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt().json().with_writer(move || writer.clone()).init();
     let clock = mfa_enroll_proxy::Clock::set_at(std::time::UNIX_EPOCH + std::time::Duration::from_secs(3600 * 500_000));
@@ -49,7 +33,7 @@ async fn a_worker_refused_by_pingone_is_its_own_error_in_answers_readiness_and_l
     ready().await;
     assert_eq!(simulator.requests().await.len(), requests, "/readyz asks PingOne nothing");
 
-    let logs = String::from_utf8(captured.0.lock().expect("the log buffer").clone()).expect("UTF-8");
+    let logs = captured.text();
     let refusal: Vec<Value> = logs
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())

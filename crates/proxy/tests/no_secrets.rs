@@ -2,8 +2,6 @@
 //! line may hold the worker token or the client secret, and no log line may hold an OTP, a TOTP secret, a full
 //! phone number or a full email address.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 use testkit::Control;
 
@@ -11,24 +9,11 @@ use mfa_enroll_proxy::{Config, Proxy};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 const ACTIVATE: &str = "application/vnd.pingidentity.device.activate+json";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_an_answer_or_a_log_line() {
-    let captured = Captured::default();
+    let captured = testkit::Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).init();
 
@@ -100,7 +85,7 @@ async fn no_secret_reaches_an_answer_or_a_log_line() {
     let tokens: Vec<String> = serde_json::from_value(Control::at(&simulator).get("tokens").await).expect("tokens");
     assert!(!tokens.is_empty(), "the proxy fetched a worker token");
     let client_secret = pingone_simulator::Fixture::demo().client_secret;
-    let logs = String::from_utf8(captured.0.lock().expect("the log buffer").clone()).expect("UTF-8 logs");
+    let logs = captured.text();
     assert!(logs.lines().count() > 20, "the run was logged");
 
     for token in &tokens {
